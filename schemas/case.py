@@ -1,0 +1,62 @@
+"""Case snapshots: what `complaints.cases` carries after every change to a case."""
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field
+
+from schemas._strict import StrictModel
+from schemas.submission import Channel, Citizen, Location, TrackingId
+
+CaseId = Annotated[
+    str,
+    Field(pattern=r"^CASE-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$", examples=["CASE-7K3M-9QXD-2B4F"]),
+]
+
+
+def case_id_for(first_submission_id: str) -> str:
+    """A case is named after the submission that opened it, so a replay names it the same."""
+    return "CASE-" + first_submission_id.removeprefix("SP-")
+
+
+class CaseStatus(StrEnum):
+    """Where a case is in its life; the transitions allowed between them live in processors."""
+
+    RECEIVED = "received"
+    ASSIGNED = "assigned"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    WAITING_FOR_CITIZEN = "waiting_for_citizen"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+    REASSIGNED = "reassigned"
+    CLOSED = "closed"
+
+
+class CaseSnapshot(StrictModel):
+    """The whole current state of one case. The topic is compacted: the last snapshot wins.
+
+    `version` grows by one with every change, so a reader can ignore a stale snapshot.
+    """
+
+    case_id: CaseId
+    version: Annotated[int, Field(ge=1)]
+    status: CaseStatus
+    tracking_ids: Annotated[
+        tuple[TrackingId, ...],
+        Field(min_length=1, description="every submission merged into this case, first first"),
+    ]
+    channels: Annotated[tuple[Channel, ...], Field(min_length=1)]
+    opened_at: AwareDatetime
+    legal_receipt_at: AwareDatetime
+    updated_at: AwareDatetime
+    text: Annotated[str, Field(min_length=1, max_length=100_000)]
+    subject: Annotated[str | None, Field(max_length=1000)] = None
+    language: str | None = None
+    citizen: Citizen | None = None
+    location: Location | None = None
+    category: Annotated[str | None, Field(max_length=200)] = None
+    body: Annotated[
+        str | None, Field(max_length=100, description="the department or company that owns it")
+    ] = None
+    deadline_at: AwareDatetime | None = None

@@ -1,0 +1,127 @@
+"""Event envelopes, in the manner of CloudEvents 1.0, and the registry of event types.
+
+Every message on a Sportello topic is one of the `Event` classes below, serialized as JSON.
+The envelope carries `id` (unique per fact, so consumers can be idempotent), `type` and
+`schemaversion` (together they name the schema), `source` (who produced it), `subject` (the
+Kafka key: submission id or case id) and `time`. Schemas evolve compatibly, by new optional
+fields only; a breaking change is a new `schemaversion` of the same `type`, registered here
+beside the old one while consumers move.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar, Union
+
+from pydantic import AwareDatetime, Discriminator, Field, Tag, TypeAdapter
+
+from schemas._strict import StrictModel
+from schemas.case import CaseSnapshot
+from schemas.deadletter import DeadLetter
+from schemas.submission import Submission
+
+DataT = TypeVar("DataT", bound=StrictModel)
+
+
+class Event(StrictModel, Generic[DataT]):
+    """The envelope. Subclasses fix `type`, `schemaversion` and the type of `data`."""
+
+    specversion: Literal["1.0"] = "1.0"
+    id: Annotated[str, Field(min_length=1, max_length=200)]
+    type: str
+    schemaversion: int
+    source: Annotated[str, Field(min_length=1, max_length=200, examples=["/ingestors/web"])]
+    subject: Annotated[str, Field(min_length=1, max_length=1000)]
+    time: AwareDatetime
+    datacontenttype: Literal["application/json"] = "application/json"
+    data: DataT
+
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int]
+
+    @classmethod
+    def tag(cls) -> str:
+        return f"{cls.TYPE}/v{cls.VERSION}"
+
+    @classmethod
+    def new(
+        cls,
+        data: Any,
+        *,
+        source: str,
+        subject: str,
+        time: datetime,
+        event_id: str | None = None,
+    ) -> "Any":
+        """Wrap `data`. Pass `event_id` when the same fact may be produced again (a replay,
+        a redelivery), so that it keeps its identity; otherwise a random id is drawn."""
+        return cls(
+            id=event_id or uuid.uuid4().hex,
+            type=cls.TYPE,
+            schemaversion=cls.VERSION,
+            source=source,
+            subject=subject,
+            time=time,
+            data=data,
+        )
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json().encode()
+
+
+class SubmissionReceived(Event[Submission]):
+    """On `complaints.intake`, keyed by submission id."""
+
+    TYPE: ClassVar[str] = "sportello.submission.received"
+    VERSION: ClassVar[int] = 1
+    type: Literal["sportello.submission.received"]
+    schemaversion: Literal[1]
+
+
+class CaseUpdated(Event[CaseSnapshot]):
+    """On `complaints.cases`, keyed by case id: the case as it is after a change."""
+
+    TYPE: ClassVar[str] = "sportello.case.updated"
+    VERSION: ClassVar[int] = 1
+    type: Literal["sportello.case.updated"]
+    schemaversion: Literal[1]
+
+
+class DeadLettered(Event[DeadLetter]):
+    """On `complaints.deadletter`, keyed by the input's source reference."""
+
+    TYPE: ClassVar[str] = "sportello.deadletter"
+    VERSION: ClassVar[int] = 1
+    type: Literal["sportello.deadletter"]
+    schemaversion: Literal[1]
+
+
+EVENT_CLASSES: tuple[type[Event[Any]], ...] = (SubmissionReceived, CaseUpdated, DeadLettered)
+
+
+def _tag_of(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return f"{value.get('type')}/v{value.get('schemaversion')}"
+    if isinstance(value, Event):
+        return value.tag()
+    return None
+
+
+AnyEvent = Annotated[
+    Union[
+        Annotated[SubmissionReceived, Tag(SubmissionReceived.tag())],
+        Annotated[CaseUpdated, Tag(CaseUpdated.tag())],
+        Annotated[DeadLettered, Tag(DeadLettered.tag())],
+    ],
+    Discriminator(
+        _tag_of,
+        custom_error_type="unknown_event_type",
+        custom_error_message="unknown event type or schema version",
+    ),
+]
+
+_ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+
+
+def decode_event(raw: bytes | str) -> AnyEvent:
+    """Parse one message of any Sportello topic; raises `pydantic.ValidationError`."""
+    return _ANY_EVENT.validate_json(raw)
