@@ -3,6 +3,14 @@
 `Publisher.publish` returns only once the broker has acknowledged the event (acks=all,
 idempotent producer), and raises `BrokerUnavailable` otherwise; a channel answers its sender
 after that and never before.
+
+aiokafka's idempotent producer never gives up on a batch: with the broker down, a send would
+wait for ever and be delivered whenever the broker returns, long after the sender was told
+"try again later". So a publish has a deadline, and at the deadline the producer is
+abandoned with every unsent batch failed (`_abandon`), so that what was refused is never
+stored behind the sender's back. One case stays ambiguous, as in any distributed system: a
+request the broker wrote whose answer was lost. The channel's idempotency reference covers it
+(a retry gets the same tracking number, and dedup drops the copy).
 """
 
 import asyncio
@@ -57,23 +65,22 @@ class Publisher:
 
     async def publish_many(self, items: Sequence[tuple[str, Event[Any]]]) -> None:
         """Publish several events and return once all are acknowledged."""
-        producer = await self._ensure_started()
-        try:
-            futures = [
-                await producer.send(topic, event.to_json(), key=event.subject.encode())
-                for topic, event in items
-            ]
-            await asyncio.gather(*futures)
-        except KafkaError as exc:
-            await self._reset()
-            raise BrokerUnavailable(str(exc) or type(exc).__name__) from exc
+        await self._send_all([(t, e.subject.encode(), e.to_json()) for t, e in items])
 
     async def publish_raw(self, topic: str, key: bytes, value: bytes) -> None:
+        await self._send_all([(topic, key, value)])
+
+    async def _send_all(self, messages: Sequence[tuple[str, bytes, bytes]]) -> None:
         producer = await self._ensure_started()
+
+        async def send_all() -> None:
+            futures = [await producer.send(t, v, key=k) for t, k, v in messages]
+            await asyncio.gather(*futures)
+
         try:
-            await producer.send_and_wait(topic, value, key=key)
-        except KafkaError as exc:
-            await self._reset()
+            await asyncio.wait_for(send_all(), self._timeout_s)
+        except (KafkaError, TimeoutError) as exc:
+            await self._reset(producer)
             raise BrokerUnavailable(str(exc) or type(exc).__name__) from exc
 
     async def _ensure_started(self) -> AIOKafkaProducer:
@@ -98,13 +105,31 @@ class Publisher:
             self._producer = producer
             return producer
 
-    async def _reset(self) -> None:
-        # A failed send may leave the idempotent producer's sequence numbers in doubt; a
-        # fresh producer (new producer id) is the safe way back.
+    async def _reset(self, failed: AIOKafkaProducer) -> None:
+        # A fresh producer (new producer id) is the safe way back after a failure: the old
+        # one's sequence numbers are in doubt, and its unsent batches must never go out.
         async with self._lock:
-            producer, self._producer = self._producer, None
-        if producer is not None:
-            try:
-                await producer.stop()
-            except KafkaError:
-                log.debug("ignoring an error while stopping a failed producer", exc_info=True)
+            if self._producer is failed:
+                self._producer = None
+        await _abandon(failed)
+
+
+async def _abandon(producer: AIOKafkaProducer) -> None:
+    """Close `producer` without delivering what it still holds.
+
+    aiokafka has no public way to drop pending batches (`stop()` flushes them, which with
+    the broker down waits for ever), so this reaches into its accumulator and sender; the
+    aiokafka version is pinned, and the broker-down integration test checks the behaviour.
+    """
+    # Stop the sender first: in-flight requests finish (or fail and are put back), then
+    # every batch left is failed, so nothing of this producer is ever sent again.
+    try:
+        await asyncio.wait_for(producer._sender.close(), 10)
+    except Exception:
+        log.debug("the abandoned producer's sender ended with an error", exc_info=True)
+    producer._message_accumulator.fail_all(BrokerUnavailable("publish abandoned"))
+    try:
+        await producer.client.close()
+    except (KafkaError, OSError):
+        log.debug("ignoring an error while closing an abandoned producer", exc_info=True)
+    producer._closed = True

@@ -22,9 +22,7 @@ class CommonSettings(BaseSettings):
     pg_dsn: Annotated[SecretStr, Field(description="PostgreSQL connection URL")] = SecretStr(
         "postgresql://sportello:sportello@127.0.0.1:5432/sportello"
     )
-    var_dir: Annotated[Path, Field(description="blob store, inboxes and local state")] = Path(
-        "var"
-    )
+    var_dir: Annotated[Path, Field(description="blob store, inboxes and local state")] = Path("var")
     bodies_file: Annotated[
         Path | None, Field(description="the departments and companies; default: shipped list")
     ] = None

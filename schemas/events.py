@@ -10,7 +10,7 @@ beside the old one while consumers move.
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar, Union
+from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar
 
 from pydantic import AwareDatetime, Discriminator, Field, Tag, TypeAdapter
 
@@ -45,13 +45,13 @@ class Event(StrictModel, Generic[DataT]):
     @classmethod
     def new(
         cls,
-        data: Any,
+        data: DataT,
         *,
         source: str,
         subject: str,
         time: datetime,
         event_id: str | None = None,
-    ) -> "Any":
+    ) -> Self:
         """Wrap `data`. Pass `event_id` when the same fact may be produced again (a replay,
         a redelivery), so that it keeps its identity; otherwise a random id is drawn."""
         return cls(
@@ -107,11 +107,9 @@ def _tag_of(value: Any) -> str | None:
 
 
 AnyEvent = Annotated[
-    Union[
-        Annotated[SubmissionReceived, Tag(SubmissionReceived.tag())],
-        Annotated[CaseUpdated, Tag(CaseUpdated.tag())],
-        Annotated[DeadLettered, Tag(DeadLettered.tag())],
-    ],
+    Annotated[SubmissionReceived, Tag(SubmissionReceived.tag())]
+    | Annotated[CaseUpdated, Tag(CaseUpdated.tag())]
+    | Annotated[DeadLettered, Tag(DeadLettered.tag())],
     Discriminator(
         _tag_of,
         custom_error_type="unknown_event_type",

@@ -1,0 +1,49 @@
+"""`python -m ingestors.web`: the web intake on SPORTELLO_WEB_HOST:SPORTELLO_WEB_PORT."""
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from ingestors.web.app import build_app
+from ingestors.web.settings import DEV_API_KEY, WebSettings
+from runtime.logs import configure_logging
+from runtime.publisher import Publisher
+from runtime.shutdown import wait_for_shutdown
+
+log = logging.getLogger("ingestors.web")
+
+
+async def serve(settings: WebSettings) -> None:
+    publisher = Publisher(
+        settings.kafka_bootstrap, client_id="sportello-web", timeout_s=settings.publish_timeout_s
+    )
+    app = build_app(settings, publisher)
+    if not settings.api_keys:
+        log.warning(
+            "NO API KEYS CONFIGURED: accepting the development key %r. "
+            "Set SPORTELLO_API_KEYS before exposing this server.",
+            DEV_API_KEY,
+        )
+    await publisher.start()
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.web_host, settings.web_port)
+    await site.start()
+    log.info("web intake listening on http://%s:%d", settings.web_host, settings.web_port)
+    try:
+        await wait_for_shutdown()
+    finally:
+        await runner.cleanup()
+        await publisher.stop()
+        log.info("web intake stopped")
+
+
+def main() -> None:
+    settings = WebSettings()
+    configure_logging(settings.log_level)
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()
