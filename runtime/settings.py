@@ -1,13 +1,13 @@
 """Settings shared by every deployable: where Kafka, PostgreSQL and Sportello's files are.
 
 Each deployable has one settings class that extends `CommonSettings` with its own fields,
-read once at start-up from `SPORTELLO_*` environment variables (or `environ` in tests) and
-passed down as plain values: no component reads the environment itself.
+read once at start-up from `SPORTELLO_*` environment variables (keyword arguments override
+them, which is how tests give their own) and passed down as plain values: no component
+reads the environment itself.
 """
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,19 +29,6 @@ class CommonSettings(BaseSettings):
     topic_partitions: Annotated[int, Field(ge=1, description="partitions of each topic")] = 6
     topic_replication: Annotated[int, Field(ge=1, description="replication factor")] = 1
     log_level: str = "INFO"
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
-        """Read the settings from `environ` (the process environment when None)."""
-        if environ is None:
-            return cls()
-        prefix = "SPORTELLO_"
-        values = {
-            key[len(prefix) :].lower(): value
-            for key, value in environ.items()
-            if key.startswith(prefix) and key[len(prefix) :].lower() in cls.model_fields
-        }
-        return cls.model_validate(values)
 
     @property
     def blob_dir(self) -> Path:

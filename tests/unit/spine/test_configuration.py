@@ -51,19 +51,24 @@ def test_the_declared_topics_are_the_design_s_eight_kinds() -> None:
     assert all(s.config["min.insync.replicas"] == "1" for s in single)
 
 
-def test_settings_come_from_the_environment_given() -> None:
-    s = CommonSettings.from_env(
-        {"SPORTELLO_KAFKA_BOOTSTRAP": "k1:9092,k2:9092", "SPORTELLO_TOPIC_PARTITIONS": "12"}
-    )
+def test_settings_read_the_environment_and_arguments_override_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SPORTELLO_KAFKA_BOOTSTRAP", "k1:9092,k2:9092")
+    monkeypatch.setenv("SPORTELLO_TOPIC_PARTITIONS", "12")
+    s = CommonSettings()
     assert s.kafka_bootstrap == "k1:9092,k2:9092"
     assert s.topic_partitions == 12
-    assert CommonSettings.from_env({}).kafka_bootstrap == "127.0.0.1:9092"
+    assert CommonSettings(topic_partitions=3).topic_partitions == 3
+    monkeypatch.setenv("SPORTELLO_TOPIC_PARTITIONS", "none")
+    with pytest.raises(ValidationError):
+        CommonSettings()
 
 
 def test_production_refuses_to_run_without_api_keys() -> None:
     with pytest.raises(ValueError, match="SPORTELLO_API_KEYS"):
-        WebSettings.from_env({"SPORTELLO_ENVIRONMENT": "production"}).effective_api_keys()
-    assert WebSettings.from_env({}).effective_api_keys() == (DEV_API_KEY,)
+        WebSettings(environment="production", api_keys=()).effective_api_keys()
+    assert WebSettings(api_keys=()).effective_api_keys() == (DEV_API_KEY,)
     configured = WebSettings(api_keys=(SecretStr("k-1"),), environment="production")
     assert configured.effective_api_keys() == ("k-1",)
     assert "k-1" not in repr(configured)
