@@ -17,6 +17,8 @@ from pydantic import AwareDatetime, Discriminator, Field, Tag, TypeAdapter
 from schemas._strict import StrictModel
 from schemas.case import CaseSnapshot
 from schemas.deadletter import DeadLetter
+from schemas.dedup import DedupRecord
+from schemas.routing import Assignment, Triage
 from schemas.submission import Submission
 
 DataT = TypeVar("DataT", bound=StrictModel)
@@ -95,7 +97,44 @@ class DeadLettered(Event[DeadLetter]):
     schemaversion: Literal[1]
 
 
-EVENT_CLASSES: tuple[type[Event[Any]], ...] = (SubmissionReceived, CaseUpdated, DeadLettered)
+class CaseAssigned(Event[Assignment]):
+    """On `complaints.routed.<body>`, keyed by case id: the case is that body's to answer."""
+
+    TYPE: ClassVar[str] = "sportello.case.assigned"
+    VERSION: ClassVar[int] = 1
+    type: Literal["sportello.case.assigned"]
+    schemaversion: Literal[1]
+
+
+class CaseTriaged(Event[Triage]):
+    """On `complaints.triage`, keyed by case id: no rule could place it; a person sorts it."""
+
+    TYPE: ClassVar[str] = "sportello.case.triaged"
+    VERSION: ClassVar[int] = 1
+    type: Literal["sportello.case.triaged"]
+    schemaversion: Literal[1]
+
+
+class CaseDeduplicated(Event[DedupRecord]):
+    """Keyed by case id: a redelivery dropped, a merge, related cases linked, a merge undone.
+
+    Goes to the case's history and, for merges and links, to the body that owns the case.
+    """
+
+    TYPE: ClassVar[str] = "sportello.case.deduplicated"
+    VERSION: ClassVar[int] = 1
+    type: Literal["sportello.case.deduplicated"]
+    schemaversion: Literal[1]
+
+
+EVENT_CLASSES: tuple[type[Event[Any]], ...] = (
+    SubmissionReceived,
+    CaseUpdated,
+    DeadLettered,
+    CaseAssigned,
+    CaseTriaged,
+    CaseDeduplicated,
+)
 
 
 def _tag_of(value: Any) -> str | None:
@@ -111,6 +150,9 @@ AnyEvent = Annotated[
         Annotated[SubmissionReceived, Tag(SubmissionReceived.tag())],
         Annotated[CaseUpdated, Tag(CaseUpdated.tag())],
         Annotated[DeadLettered, Tag(DeadLettered.tag())],
+        Annotated[CaseAssigned, Tag(CaseAssigned.tag())],
+        Annotated[CaseTriaged, Tag(CaseTriaged.tag())],
+        Annotated[CaseDeduplicated, Tag(CaseDeduplicated.tag())],
     ],
     Discriminator(
         _tag_of,
