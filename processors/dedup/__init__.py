@@ -73,6 +73,7 @@ from processors.dedup.decisions import (
     Related,
 )
 from processors.dedup.deduplicator import Deduplicator
+from processors.dedup.history import event_id_for, merge_record, records_for
 from processors.dedup.identity import (
     Identity,
     IdentityKind,
@@ -115,9 +116,11 @@ __all__ = [
     "Related",
     "Resolution",
     "UndoRefused",
+    "event_id_for",
     "fingerprint",
     "geohash_encode",
     "identities_of",
+    "merge_record",
     "normalize_address",
     "normalize_district",
     "normalize_email",
@@ -125,6 +128,7 @@ __all__ = [
     "normalize_tax_code",
     "place_of",
     "probe_of",
+    "records_for",
     "similarity",
     "undo_merge",
 ]

@@ -41,6 +41,11 @@ class Redelivery:
     existing_case_id: str
     submission_id: str
 
+    @property
+    def case_id(self) -> str:
+        """Every decision names the case it concerns as `case_id`."""
+        return self.existing_case_id
+
 
 @dataclass(frozen=True)
 class Merge:

@@ -387,3 +387,7 @@ MODIFIERS = frozenset(
 )
 """Concepts that say how bad, how long or to whom, not what: they weigh less than the thing
 complained about (a dark street lamp and a dark traffic light are different complaints)."""
+
+SETTINGS = frozenset({"road", "sidewalk"})
+"""Concepts that say where rather than what: a pothole, a fallen tree and a parked car are
+all "on the sidewalk". They weigh as much as any word and do not count as the thing."""

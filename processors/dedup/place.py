@@ -119,6 +119,9 @@ _EN_WORDS = {
     "blvd": "boulevard", "pl": "place", "dr": "drive", "ln": "lane", "pkwy": "parkway",
     "e": "east", "w": "west", "n": "north", "s": "south", "sq": "square",
 }  # fmt: skip
+_EN_STREET_TYPES = frozenset(
+    {"street", "avenue", "road", "boulevard", "place", "drive", "lane", "parkway", "square"}
+)
 _IT_SAINTS = {"san": "s", "santo": "s", "santa": "s", "sant": "s"}
 # "Piazza del Duomo" and "piazza Duomo" are one square; "Via dei Mille" and "via Mille" one
 # street.
@@ -132,7 +135,8 @@ _ABBREVIATIONS = (
 )
 _NUMBER_MARK = re.compile(r"\b(?:n|nr|num|numero|civico|no)\b\.?\s*(?=\d)|n°\s*|nº\s*")
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b")
-_HOUSE = re.compile(r"^(\d+)(?:(?:\s*[/-]\s*)?([a-z])\b)?")
+# "12", "12/A", "12a", "12-14" (a range), "92-02" (a Queens block and lot)
+_HOUSE = re.compile(r"^(\d+)(?:-\d+\b)?(?:(?:\s*[/-]\s*)?([a-z])\b)?")
 _POSTCODE = re.compile(r"\b\d{5}\b")
 
 
@@ -162,7 +166,8 @@ def normalize_address(raw: str) -> Address | None:
         text = pattern.sub(replacement, text)
     text = _NUMBER_MARK.sub("", text)
     text = _ORDINAL.sub(r"\1", text)
-    text = _POSTCODE.sub(" ", text)
+    first, _, rest = text.strip().partition(" ")
+    text = first + " " + _POSTCODE.sub(" ", rest)  # a leading 5 digits is a house number
     text = re.sub(r"[^\w/,-]+", " ", text).replace("_", " ")
     parts = [p.strip() for p in text.split(",")]
     parts = [p for p in parts if p]
@@ -174,6 +179,8 @@ def normalize_address(raw: str) -> Address | None:
     if english := _HOUSE.match(head):
         number, suffix = int(english.group(1)), english.group(2) or ""
         street = _english_street(head[english.end() :])
+        if street in _EN_STREET_TYPES:  # "8 Avenue" is Eighth Avenue, not number 8
+            number, suffix, street = None, "", _english_street(head)
     else:
         tokens = head.split()
         name: list[str] = []
@@ -203,7 +210,11 @@ def _italian_street(tokens: list[str]) -> str:
 
 def _english_street(text: str) -> str:
     tokens = [t for t in re.split(r"[\s/-]+", text) if t]
-    return " ".join(_EN_WORDS.get(t, t) for t in tokens)
+    # "St Nicholas Place" is a saint; "Otsego St" a street.
+    return " ".join(
+        "saint" if t == "st" and i == 0 and len(tokens) > 1 else _EN_WORDS.get(t, t)
+        for i, t in enumerate(tokens)
+    )
 
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9}

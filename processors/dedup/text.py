@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from math import sqrt
 from typing import Any
 
-from processors.dedup.lexicon import CONCEPTS, MODIFIERS, STOPWORDS
+from processors.dedup.lexicon import CONCEPTS, MODIFIERS, SETTINGS, STOPWORDS
 
 MAX_TERMS = 64
 SKETCH_SIZE = 64
@@ -94,9 +94,22 @@ def _concept_map() -> dict[str, str]:
 CONCEPT_OF: dict[str, str] = _concept_map()
 
 
+_OCR_DIGITS = str.maketrans("015", "ois")
+
+
+def _ocr_fix(word: str) -> str:
+    """OCR reads o as 0, i or l as 1, s as 5 inside words: "lampi0ne" → "lampione". Only in
+    words that start with a letter and have at least three, so "12a" and "m1" stay."""
+    if word[0].isalpha() and not word.isalpha() and sum(c.isalpha() for c in word) >= 3:
+        return word.translate(_OCR_DIGITS)
+    return word
+
+
 def content_words(text: str) -> list[str]:
     """Words that carry meaning: not stopwords, not single letters (numbers are kept)."""
-    return [w for w in words(text) if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
+    return [
+        w for w in map(_ocr_fix, words(text)) if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())
+    ]
 
 
 def terms(text: str, limit: int = MAX_TERMS) -> tuple[str, ...]:
@@ -169,8 +182,9 @@ DIFFERENT_THINGS_FACTOR = 0.5
 
 def weight(term: str) -> float:
     """What a shared term is worth: the thing complained about (a concept such as `~pothole`)
-    counts double, a modifier (`~dark`, `~week`) half, any other word once."""
-    if not term.startswith("~"):
+    counts double, a modifier (`~dark`, `~week`) half, a setting (`~sidewalk`) and any other
+    word once."""
+    if not term.startswith("~") or term[1:] in SETTINGS:
         return 1.0
     return MODIFIER_WEIGHT if term[1:] in MODIFIERS else OBJECT_WEIGHT
 
