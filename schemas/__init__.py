@@ -4,17 +4,23 @@ Departmental developers read `schemas/json/` (exported JSON Schema) or import th
 """
 
 from schemas.blob import BlobRef
-from schemas.case import CaseId, CaseSnapshot, CaseStatus, case_id_for
+from schemas.case import BodyRefusal, CaseId, CaseSnapshot, CaseStatus, case_id_for
 from schemas.deadletter import DeadLetter
+from schemas.dedup import DedupRecord
 from schemas.events import (
     EVENT_CLASSES,
     AnyEvent,
+    CaseAssigned,
+    CaseDeduplicated,
+    CaseTriaged,
     CaseUpdated,
     DeadLettered,
     Event,
     SubmissionReceived,
     decode_event,
 )
+from schemas.evidence import MatchEvidence, MatchSignal, MergeRecord
+from schemas.routing import Assignment, CategoryCandidate, CitizenContact, Triage
 from schemas.submission import (
     Channel,
     Citizen,
@@ -28,21 +34,33 @@ from schemas.submission import (
 __all__ = [
     "EVENT_CLASSES",
     "AnyEvent",
+    "Assignment",
     "BlobRef",
+    "BodyRefusal",
+    "CaseAssigned",
+    "CaseDeduplicated",
     "CaseId",
     "CaseSnapshot",
     "CaseStatus",
+    "CaseTriaged",
     "CaseUpdated",
+    "CategoryCandidate",
     "Channel",
     "Citizen",
+    "CitizenContact",
     "Coordinates",
     "DeadLetter",
     "DeadLettered",
+    "DedupRecord",
     "Event",
     "Location",
+    "MatchEvidence",
+    "MatchSignal",
+    "MergeRecord",
     "Submission",
     "SubmissionReceived",
     "TrackingId",
+    "Triage",
     "case_id_for",
     "decode_event",
     "tracking_id_for",

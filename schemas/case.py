@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field
 
 from schemas._strict import StrictModel
+from schemas.evidence import MergeRecord
 from schemas.submission import Channel, Citizen, Location, TrackingId
 
 CaseId = Annotated[
@@ -31,6 +32,14 @@ class CaseStatus(StrEnum):
     REJECTED = "rejected"
     REASSIGNED = "reassigned"
     CLOSED = "closed"
+
+
+class BodyRefusal(StrictModel):
+    """A body said a case assigned to it is not theirs; routing then skips that body."""
+
+    body: Annotated[str, Field(max_length=100)]
+    reason: Annotated[str, Field(max_length=2000)]
+    refused_at: AwareDatetime
 
 
 class CaseSnapshot(StrictModel):
@@ -60,3 +69,17 @@ class CaseSnapshot(StrictModel):
         str | None, Field(max_length=100, description="the department or company that owns it")
     ] = None
     deadline_at: AwareDatetime | None = None
+    merges: Annotated[
+        tuple[MergeRecord, ...],
+        Field(description="submissions merged into this case after the first, with evidence"),
+    ] = ()
+    related_case_ids: Annotated[
+        tuple[CaseId, ...], Field(description="other citizens' cases about the same problem")
+    ] = ()
+    routing_rule_id: Annotated[
+        str | None, Field(max_length=200, description="the routing rule that chose `body`")
+    ] = None
+    routing_explanation: Annotated[str | None, Field(max_length=4000)] = None
+    refusals: Annotated[
+        tuple[BodyRefusal, ...], Field(description="bodies that refused the case, in order")
+    ] = ()
