@@ -12,9 +12,11 @@ from schemas.events import (
     CaseUpdated,
     DeadLettered,
     Event,
+    StatusReported,
     SubmissionReceived,
     decode_event,
 )
+from schemas.status import Actor, BodyId, StatusUpdate, Transition
 from schemas.submission import (
     Channel,
     Citizen,
@@ -27,8 +29,10 @@ from schemas.submission import (
 
 __all__ = [
     "EVENT_CLASSES",
+    "Actor",
     "AnyEvent",
     "BlobRef",
+    "BodyId",
     "CaseId",
     "CaseSnapshot",
     "CaseStatus",
@@ -40,9 +44,12 @@ __all__ = [
     "DeadLettered",
     "Event",
     "Location",
+    "StatusReported",
+    "StatusUpdate",
     "Submission",
     "SubmissionReceived",
     "TrackingId",
+    "Transition",
     "case_id_for",
     "decode_event",
     "tracking_id_for",

@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, Discriminator, Field, Tag, TypeAdapter
 from schemas._strict import StrictModel
 from schemas.case import CaseSnapshot
 from schemas.deadletter import DeadLetter
+from schemas.status import StatusUpdate
 from schemas.submission import Submission
 
 DataT = TypeVar("DataT", bound=StrictModel)
@@ -95,7 +96,22 @@ class DeadLettered(Event[DeadLetter]):
     schemaversion: Literal[1]
 
 
-EVENT_CLASSES: tuple[type[Event[Any]], ...] = (SubmissionReceived, CaseUpdated, DeadLettered)
+class StatusReported(Event[StatusUpdate]):
+    """On `complaints.status`, keyed by case id: a department, the front office or a citizen
+    reports a change of the case's status."""
+
+    TYPE: ClassVar[str] = "sportello.case.status"
+    VERSION: ClassVar[int] = 1
+    type: Literal["sportello.case.status"]
+    schemaversion: Literal[1]
+
+
+EVENT_CLASSES: tuple[type[Event[Any]], ...] = (
+    SubmissionReceived,
+    CaseUpdated,
+    DeadLettered,
+    StatusReported,
+)
 
 
 def _tag_of(value: Any) -> str | None:
@@ -111,6 +127,7 @@ AnyEvent = Annotated[
         Annotated[SubmissionReceived, Tag(SubmissionReceived.tag())],
         Annotated[CaseUpdated, Tag(CaseUpdated.tag())],
         Annotated[DeadLettered, Tag(DeadLettered.tag())],
+        Annotated[StatusReported, Tag(StatusReported.tag())],
     ],
     Discriminator(
         _tag_of,
