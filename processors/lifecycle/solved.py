@@ -7,7 +7,7 @@ figure cannot be raised by closing quickly. A reopened case is not solved until 
 resolved again, and the period then starts again from the new resolution.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from processors.lifecycle.machine import CaseState
 from schemas.case import CaseStatus
@@ -20,7 +20,7 @@ def solved_at(state: CaseState, contest_period: timedelta) -> datetime | None:
     does not: never resolved, rejected, or reopened and not resolved again."""
     if state.status not in _AFTER_RESOLUTION or state.resolved_at is None:
         return None
-    unconfirmed = state.resolved_at + contest_period
+    unconfirmed = state.resolved_at.astimezone(UTC) + contest_period
     if state.confirmed_at is not None:
         return min(state.confirmed_at, unconfirmed)
     return unconfirmed
