@@ -16,11 +16,13 @@ from schemas.events import (
     CaseUpdated,
     DeadLettered,
     Event,
+    StatusReported,
     SubmissionReceived,
     decode_event,
 )
 from schemas.evidence import MatchEvidence, MatchSignal, MergeRecord
 from schemas.routing import Assignment, CategoryCandidate, CitizenContact, Triage
+from schemas.status import Actor, BodyId, StatusUpdate, Transition
 from schemas.submission import (
     Channel,
     Citizen,
@@ -33,9 +35,11 @@ from schemas.submission import (
 
 __all__ = [
     "EVENT_CLASSES",
+    "Actor",
     "AnyEvent",
     "Assignment",
     "BlobRef",
+    "BodyId",
     "BodyRefusal",
     "CaseAssigned",
     "CaseDeduplicated",
@@ -57,9 +61,12 @@ __all__ = [
     "MatchEvidence",
     "MatchSignal",
     "MergeRecord",
+    "StatusReported",
+    "StatusUpdate",
     "Submission",
     "SubmissionReceived",
     "TrackingId",
+    "Transition",
     "Triage",
     "case_id_for",
     "decode_event",

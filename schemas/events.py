@@ -19,6 +19,7 @@ from schemas.case import CaseSnapshot
 from schemas.deadletter import DeadLetter
 from schemas.dedup import DedupRecord
 from schemas.routing import Assignment, Triage
+from schemas.status import StatusUpdate
 from schemas.submission import Submission
 
 DataT = TypeVar("DataT", bound=StrictModel)
@@ -124,6 +125,15 @@ class CaseDeduplicated(Event[DedupRecord]):
     TYPE: ClassVar[str] = "sportello.case.deduplicated"
     VERSION: ClassVar[int] = 1
     type: Literal["sportello.case.deduplicated"]
+
+
+class StatusReported(Event[StatusUpdate]):
+    """On `complaints.status`, keyed by case id: a department, the front office or a citizen
+    reports a change of the case's status."""
+
+    TYPE: ClassVar[str] = "sportello.case.status"
+    VERSION: ClassVar[int] = 1
+    type: Literal["sportello.case.status"]
     schemaversion: Literal[1]
 
 
@@ -134,6 +144,7 @@ EVENT_CLASSES: tuple[type[Event[Any]], ...] = (
     CaseAssigned,
     CaseTriaged,
     CaseDeduplicated,
+    StatusReported,
 )
 
 
