@@ -12,9 +12,11 @@ from schemas.events import (
     CaseUpdated,
     DeadLettered,
     Event,
+    FollowUpReceived,
     SubmissionReceived,
     decode_event,
 )
+from schemas.followup import FollowUp
 from schemas.submission import (
     Channel,
     Citizen,
@@ -39,6 +41,8 @@ __all__ = [
     "DeadLetter",
     "DeadLettered",
     "Event",
+    "FollowUp",
+    "FollowUpReceived",
     "Location",
     "Submission",
     "SubmissionReceived",

@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, Discriminator, Field, Tag, TypeAdapter
 from schemas._strict import StrictModel
 from schemas.case import CaseSnapshot
 from schemas.deadletter import DeadLetter
+from schemas.followup import FollowUp
 from schemas.submission import Submission
 
 DataT = TypeVar("DataT", bound=StrictModel)
@@ -95,7 +96,22 @@ class DeadLettered(Event[DeadLetter]):
     schemaversion: Literal[1]
 
 
-EVENT_CLASSES: tuple[type[Event[Any]], ...] = (SubmissionReceived, CaseUpdated, DeadLettered)
+class FollowUpReceived(Event[FollowUp]):
+    """On `complaints.intake`, keyed by the tracking id it refers to: more from the citizen
+    about an existing submission, to be added to its case."""
+
+    TYPE: ClassVar[str] = "sportello.followup.received"
+    VERSION: ClassVar[int] = 1
+    type: Literal["sportello.followup.received"]
+    schemaversion: Literal[1]
+
+
+EVENT_CLASSES: tuple[type[Event[Any]], ...] = (
+    SubmissionReceived,
+    CaseUpdated,
+    DeadLettered,
+    FollowUpReceived,
+)
 
 
 def _tag_of(value: Any) -> str | None:
@@ -111,6 +127,7 @@ AnyEvent = Annotated[
         Annotated[SubmissionReceived, Tag(SubmissionReceived.tag())],
         Annotated[CaseUpdated, Tag(CaseUpdated.tag())],
         Annotated[DeadLettered, Tag(DeadLettered.tag())],
+        Annotated[FollowUpReceived, Tag(FollowUpReceived.tag())],
     ],
     Discriminator(
         _tag_of,
