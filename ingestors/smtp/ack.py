@@ -81,8 +81,7 @@ def build_ack(request: AckRequest, *, sender: str, domain: str, now: datetime) -
         en = f"your message{quoted} has been added to case {request.tracking_id}."
     else:
         it = (
-            f"abbiamo ricevuto il suo reclamo{quoted}. "
-            f"Numero di protocollo: {request.tracking_id}."
+            f"abbiamo ricevuto il suo reclamo{quoted}. Numero di protocollo: {request.tracking_id}."
         )
         en = f"we have received your complaint{quoted}. Tracking number: {request.tracking_id}."
     message.set_content(
@@ -151,7 +150,12 @@ class AckSender:
             except (smtplib.SMTPException, OSError) as exc:
                 log.warning(
                     "acknowledgement of %s to relay %s:%d failed (attempt %d/%d): %s",
-                    request.tracking_id, relay.host, relay.port, attempt, relay.attempts, exc,
+                    request.tracking_id,
+                    relay.host,
+                    relay.port,
+                    attempt,
+                    relay.attempts,
+                    exc,
                 )
                 if attempt < relay.attempts:
                     await asyncio.sleep(relay.backoff_s * attempt)
@@ -160,8 +164,9 @@ class AckSender:
             log.info("acknowledged %s by mail", request.tracking_id)
             return
         self.failed += 1
-        log.error("acknowledgement of %s not sent after %d attempts", request.tracking_id,
-                  relay.attempts)
+        log.error(
+            "acknowledgement of %s not sent after %d attempts", request.tracking_id, relay.attempts
+        )
 
 
 def _send(relay: RelayConfig, message: EmailMessage) -> None:
@@ -173,4 +178,3 @@ def _send(relay: RelayConfig, message: EmailMessage) -> None:
         # Null reverse-path (RFC 3834 section 3.3): a bounce of an acknowledgement must not
         # come back to the intake as mail.
         client.send_message(message, from_addr="")
-

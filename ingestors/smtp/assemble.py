@@ -8,10 +8,12 @@ the SMTP handler publishes and answers on.
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from ingestors.smtp.ack import AckRequest
 from ingestors.smtp.fax import Gateway, pages_to_read
@@ -73,9 +75,17 @@ class Assembler:
         if reading.fate is Fate.DEAD_LETTER:
             return self._dead_letter(reading, raw_ref, received_at)
         attachments = tuple(self._store(a) for a in reading.attachments)
-        if reading.fate is Fate.FOLLOW_UP:
-            return self._follow_up(reading, raw_ref, attachments, received_at)
-        return self._submission(reading, raw_ref, attachments, received_at)
+        try:
+            if reading.fate is Fate.FOLLOW_UP:
+                return self._follow_up(reading, raw_ref, attachments, received_at)
+            return self._submission(reading, raw_ref, attachments, received_at)
+        except ValidationError as exc:
+            # A reading our own schema refuses is a bug to fix, not a reason to make the
+            # sender retry forever: the raw mail goes to an operator.
+            invalid = replace(
+                reading, fate=Fate.DEAD_LETTER, reason="invalid_submission", detail=str(exc)
+            )
+            return self._dead_letter(invalid, raw_ref, received_at)
 
     def _store(self, attachment: Attachment) -> BlobRef:
         media_type = attachment.media_type[:255] or "application/octet-stream"
@@ -122,12 +132,22 @@ class Assembler:
             channel_details=details,
         )
         event = SubmissionReceived.new(
-            submission, source=SOURCE, subject=submission_id, time=received_at,
+            submission,
+            source=SOURCE,
+            subject=submission_id,
+            time=received_at,
             event_id=_event_id(reading.ref),
         )
         return Prepared(
-            reading.fate, reading.ref, "", "", topics.INTAKE, submission_id, event,
-            submission_id, _ack(reading, submission_id),
+            reading.fate,
+            reading.ref,
+            "",
+            "",
+            topics.INTAKE,
+            submission_id,
+            event,
+            submission_id,
+            _ack(reading, submission_id),
         )
 
     def _follow_up(
@@ -150,12 +170,22 @@ class Assembler:
             citizen=_citizen(reading.sender_name, reading.sender_email, None),
         )
         event = FollowUpReceived.new(
-            follow_up, source=SOURCE, subject=reading.follow_up_of, time=received_at,
+            follow_up,
+            source=SOURCE,
+            subject=reading.follow_up_of,
+            time=received_at,
             event_id=_event_id(reading.ref),
         )
         return Prepared(
-            reading.fate, reading.ref, "", "", topics.INTAKE, reading.follow_up_of, event,
-            reading.follow_up_of, _ack(reading, reading.follow_up_of),
+            reading.fate,
+            reading.ref,
+            "",
+            "",
+            topics.INTAKE,
+            reading.follow_up_of,
+            event,
+            reading.follow_up_of,
+            _ack(reading, reading.follow_up_of),
         )
 
     def _dead_letter(self, reading: Reading, raw_ref: BlobRef, received_at: datetime) -> Prepared:
@@ -169,12 +199,20 @@ class Assembler:
             raw=raw_ref,
         )
         event = DeadLettered.new(
-            letter, source=SOURCE, subject=source_ref, time=received_at,
+            letter,
+            source=SOURCE,
+            subject=source_ref,
+            time=received_at,
             event_id=_event_id(reading.ref),
         )
         return Prepared(
-            reading.fate, reading.ref, reading.reason, reading.detail, topics.DEADLETTER,
-            source_ref, event,
+            reading.fate,
+            reading.ref,
+            reading.reason,
+            reading.detail,
+            topics.DEADLETTER,
+            source_ref,
+            event,
         )
 
 

@@ -150,9 +150,9 @@ def _receipt_time(
             if "%Y" in fmt:
                 moment = datetime.strptime(raw, fmt).replace(tzinfo=zone)
             else:
-                moment = datetime.strptime(
-                    f"{received_at.year} {raw}", f"%Y {fmt}"
-                ).replace(tzinfo=zone)
+                moment = datetime.strptime(f"{received_at.year} {raw}", f"%Y {fmt}").replace(
+                    tzinfo=zone
+                )
                 moment = _nearest_past_year(moment, received_at)
         except ValueError:
             continue

@@ -54,11 +54,11 @@ class Hygiene:
 
 def classify(mail: ParsedMail, mail_from: str) -> Hygiene:
     """Decide whether `mail`, sent with envelope sender `mail_from`, is a complaint at all."""
+    if mail.content_type in _REPORT_TYPES or _has_report_part(mail):
+        return Hygiene(NotComplaint.DELIVERY_REPORT, f"content type {mail.content_type}", False)
     auto = (mail.header("auto-submitted") or "").strip().lower()
     if auto and not auto.startswith("no"):
         return Hygiene(NotComplaint.AUTO_REPLY, f"Auto-Submitted: {auto[:60]}", False)
-    if mail.content_type in _REPORT_TYPES or _has_report_part(mail):
-        return Hygiene(NotComplaint.DELIVERY_REPORT, f"content type {mail.content_type}", False)
     if not mail_from.strip() or mail_from.strip() == "<>":
         bounce = _looks_like_bounce(mail) or _BOUNCE_SUBJECT.search(mail.subject or "")
         kind = NotComplaint.BOUNCE if bounce else NotComplaint.AUTO_REPLY

@@ -92,7 +92,10 @@ def interpret(
         mail = parse_message(raw)
     except Exception as exc:  # the last line of defence, see module doc
         return Reading(
-            Fate.DEAD_LETTER, idempotency_ref(raw, None), Channel.EMAIL, "parse_error",
+            Fate.DEAD_LETTER,
+            idempotency_ref(raw, None),
+            Channel.EMAIL,
+            "parse_error",
             f"{type(exc).__name__}: {exc}"[:2000],
         )
     ref = idempotency_ref(raw, mail)
@@ -100,7 +103,10 @@ def interpret(
         return _interpret(mail, ref, envelope, received_at, gateways)
     except Exception as exc:
         return Reading(
-            Fate.DEAD_LETTER, ref, Channel.EMAIL, "interpret_error",
+            Fate.DEAD_LETTER,
+            ref,
+            Channel.EMAIL,
+            "interpret_error",
             f"{type(exc).__name__}: {exc}"[:2000],
         )
 
@@ -129,20 +135,33 @@ def _interpret(
     hygiene = classify(mail, envelope.mail_from)
     if hygiene.not_complaint is not None:
         return Reading(
-            Fate.NOT_COMPLAINT, ref, Channel.EMAIL, hygiene.not_complaint.value,
-            hygiene.detail, subject=_subject(mail), details=details,
+            Fate.NOT_COMPLAINT,
+            ref,
+            Channel.EMAIL,
+            hygiene.not_complaint.value,
+            hygiene.detail,
+            subject=_subject(mail),
+            details=details,
         )
 
     text = mail.text or mail.subject or _attachments_note(mail.attachments)
     if not text:
         return Reading(
-            Fate.DEAD_LETTER, ref, Channel.EMAIL, "empty_message",
-            "no text, subject or attachment could be read", details=details,
+            Fate.DEAD_LETTER,
+            ref,
+            Channel.EMAIL,
+            "empty_message",
+            "no text, subject or attachment could be read",
+            details=details,
         )
     if not mail.attachments and not mail.subject and _unreadable(text):
         return Reading(
-            Fate.DEAD_LETTER, ref, Channel.EMAIL, "unreadable",
-            "the text is mostly undecodable bytes", details=details,
+            Fate.DEAD_LETTER,
+            ref,
+            Channel.EMAIL,
+            "unreadable",
+            "the text is mostly undecodable bytes",
+            details=details,
         )
     if mail.html_only:
         details["html_only"] = True
@@ -178,19 +197,35 @@ def _fax_reading(
         details["fax_received_at"] = fax.received_at.isoformat()
     if fax.admin_copy:
         return Reading(
-            Fate.NOT_COMPLAINT, ref, Channel.FAX, "fax_admin_copy",
-            f"{fax.gateway} copy for the fax administrator", subject=_subject(mail),
-            details=details, fax=fax,
+            Fate.NOT_COMPLAINT,
+            ref,
+            Channel.FAX,
+            "fax_admin_copy",
+            f"{fax.gateway} copy for the fax administrator",
+            subject=_subject(mail),
+            details=details,
+            fax=fax,
         )
     if not fax.page_files:
         return Reading(
-            Fate.DEAD_LETTER, ref, Channel.FAX, "fax_without_pages",
+            Fate.DEAD_LETTER,
+            ref,
+            Channel.FAX,
+            "fax_without_pages",
             f"{fax.gateway} mail without the fax pages (fetch them from the gateway)",
-            subject=_subject(mail), details=details, fax=fax,
+            subject=_subject(mail),
+            details=details,
+            fax=fax,
         )
     return Reading(
-        Fate.COMPLAINT, ref, Channel.FAX, subject=_subject(mail), sender_name=fax.caller_name,
-        attachments=mail.attachments, fax=fax, details=details,
+        Fate.COMPLAINT,
+        ref,
+        Channel.FAX,
+        subject=_subject(mail),
+        sender_name=fax.caller_name,
+        attachments=mail.attachments,
+        fax=fax,
+        details=details,
     )
 
 

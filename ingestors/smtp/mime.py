@@ -119,8 +119,8 @@ def parse_message(raw: bytes) -> ParsedMail:
     reader = _Reader()
     if not message.keys() and _OBSOLETE_HEADER.match(raw):
         # RFC 5322 section 4.5 allows blanks before the colon; the email package does not.
-        head, sep, body = raw.partition(b"\r\n\r\n") if b"\r\n\r\n" in raw else raw.partition(
-            b"\n\n"
+        head, sep, body = (
+            raw.partition(b"\r\n\r\n") if b"\r\n\r\n" in raw else raw.partition(b"\n\n")
         )
         message = _PARSER.parsebytes(_OBSOLETE_FIELD.sub(rb"\1:", head) + sep + body)
         reader.repairs.append("obsolete_header_syntax")

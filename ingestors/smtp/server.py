@@ -123,9 +123,7 @@ class PasswordAuthenticator:
             return AuthResult(success=False, handled=False)
         login = auth_data.login.decode("utf-8", "replace")
         expected = self._users.get(login)
-        ok = expected is not None and hmac.compare_digest(
-            expected.encode(), auth_data.password
-        )
+        ok = expected is not None and hmac.compare_digest(expected.encode(), auth_data.password)
         return AuthResult(success=ok, handled=False)
 
 
@@ -174,13 +172,15 @@ class SmtpIntake:
                 pdftoppm=settings.smtp_pdftoppm,
             ),
         )
-        pool = ParsePool(config, workers=settings.smtp_parse_workers,
-                         kind=settings.smtp_parse_executor)
+        pool = ParsePool(
+            config, workers=settings.smtp_parse_workers, kind=settings.smtp_parse_executor
+        )
         await pool.warm_up()
         owned: Publisher | None = None
         if publisher is None:
             owned = Publisher(
-                settings.kafka_bootstrap, client_id="sportello-smtp",
+                settings.kafka_bootstrap,
+                client_id="sportello-smtp",
                 timeout_s=settings.smtp_publish_timeout_s,
             )
             await owned.start()
@@ -244,7 +244,8 @@ def _ack_sender(settings: SmtpSettings, clock: Callable[[], datetime]) -> AckSen
         username=settings.smtp_relay_user,
         password=(
             settings.smtp_relay_password.get_secret_value()
-            if settings.smtp_relay_password else None
+            if settings.smtp_relay_password
+            else None
         ),
         attempts=settings.smtp_ack_attempts,
         backoff_s=settings.smtp_ack_backoff_s,

@@ -1,9 +1,10 @@
 """Settings of the SMTP intake, read once from `SPORTELLO_SMTP_*` (see `CommonSettings`)."""
 
+import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from runtime.settings import CommonSettings
 
@@ -12,14 +13,13 @@ class SmtpSettings(CommonSettings):
     """Where the SMTP intake listens, what it accepts, and where acknowledgements go.
 
     Lists and maps are given as JSON in the environment, e.g.
-    `SPORTELLO_SMTP_AUTH_USERS='{"gateway": "secret"}'`.
+    `SPORTELLO_SMTP_AUTH_USERS='{"gateway": "secret"}'`; address lists may also be
+    comma-separated (`SPORTELLO_SMTP_FAX_RECIPIENTS=fax@a.example,fax@b.example`).
     """
 
     smtp_host: str = "127.0.0.1"
     smtp_port: Annotated[int, Field(ge=0, le=65535)] = 2525
-    smtp_hostname: Annotated[str, Field(description="the name in the greeting")] = (
-        "sportello.local"
-    )
+    smtp_hostname: Annotated[str, Field(description="the name in the greeting")] = "sportello.local"
     smtp_complaint_recipients: tuple[str, ...] = ("reclami@sportello.local",)
     smtp_fax_recipients: tuple[str, ...] = ("fax@sportello.local",)
     smtp_max_message_bytes: Annotated[int, Field(ge=1024, description="advertised as SIZE")] = (
@@ -55,3 +55,17 @@ class SmtpSettings(CommonSettings):
     )
     smtp_ack_attempts: Annotated[int, Field(ge=1, le=20)] = 4
     smtp_ack_backoff_s: Annotated[float, Field(ge=0)] = 2.0
+
+    @field_validator(
+        "smtp_complaint_recipients", "smtp_fax_recipients", "smtp_auth_users", mode="before"
+    )
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        # `from_env(environ)` hands values over as strings; decode them as the process
+        # environment would be.
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith(("[", "{")):
+            return json.loads(text)
+        return tuple(part.strip() for part in text.split(",") if part.strip())

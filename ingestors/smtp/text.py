@@ -71,7 +71,7 @@ def decode_bytes(raw: bytes, declared: str | None) -> str:
         return clean_decoded(raw.decode("utf-8"))
     except UnicodeDecodeError:
         pass
-    if codec is not None:
+    if codec is not None and codec != "utf-8":
         try:
             return clean_decoded(raw.decode(codec, "replace"))
         except (LookupError, ValueError):
