@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
@@ -24,7 +23,7 @@ from runtime.blobstore import BlobStore
 from schemas import topics
 from schemas.blob import BlobRef
 from schemas.deadletter import DeadLetter
-from schemas.events import DeadLettered, Event, FollowUpReceived, SubmissionReceived
+from schemas.events import DeadLettered, FollowUpReceived, SubmissionReceived
 from schemas.followup import FollowUp
 from schemas.submission import Citizen, Submission, tracking_id_for
 
@@ -34,8 +33,11 @@ STAGE = "ingestors.smtp"
 
 @dataclass(frozen=True)
 class Prepared:
-    """What the handler must do with one mail: publish `event` (if any) on `topic` keyed
-    by `key`, then answer 250, then send `ack` (if any)."""
+    """What the handler must do with one mail: publish `payload` (an event's JSON, if any)
+    on `topic` keyed by `key`, then answer 250, then send `ack` (if any).
+
+    The event travels back from the worker as its JSON bytes, ready for the broker, which
+    is cheaper to hand between processes than the model."""
 
     fate: Fate
     ref: str
@@ -43,7 +45,7 @@ class Prepared:
     detail: str
     topic: str | None = None
     key: str | None = None
-    event: Event[Any] | None = None
+    payload: bytes | None = None
     tracking_id: str | None = None
     ack: AckRequest | None = None
 
@@ -145,7 +147,7 @@ class Assembler:
             "",
             topics.INTAKE,
             submission_id,
-            event,
+            event.to_json(),
             submission_id,
             _ack(reading, submission_id),
         )
@@ -183,7 +185,7 @@ class Assembler:
             "",
             topics.INTAKE,
             reading.follow_up_of,
-            event,
+            event.to_json(),
             reading.follow_up_of,
             _ack(reading, reading.follow_up_of),
         )
@@ -212,7 +214,7 @@ class Assembler:
             reading.detail,
             topics.DEADLETTER,
             source_ref,
-            event,
+            event.to_json(),
         )
 
 

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiosmtpd.smtp import SMTP, Session
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
@@ -24,7 +24,6 @@ from ingestors.smtp.ack import AckSender
 from ingestors.smtp.assemble import Prepared
 from ingestors.smtp.intake import Envelope, Fate
 from runtime.errors import BrokerUnavailable
-from schemas.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +31,9 @@ Prepare = Callable[[bytes, Envelope, datetime], Awaitable[Prepared]]
 
 
 class Publishing(Protocol):
-    async def publish(self, topic: str, event: Event[Any], *, key: str | None = None) -> None: ...
+    """The one method of `runtime.publisher.Publisher` the intake needs."""
+
+    async def publish_raw(self, topic: str, key: bytes, value: bytes) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -119,9 +120,10 @@ class IntakeHandler:
             # sending server keeps the mail and retries.
             log.exception("could not prepare a mail from %s; answering 451", facts.peer)
             return self._done(None, "451 4.3.0 Temporary failure storing the message, try later")
-        if prepared.event is not None and prepared.topic is not None:
+        if prepared.payload is not None and prepared.topic is not None:
             try:
-                await self._publisher.publish(prepared.topic, prepared.event, key=prepared.key)
+                key = (prepared.key or prepared.ref).encode()
+                await self._publisher.publish_raw(prepared.topic, key, prepared.payload)
             except BrokerUnavailable as exc:
                 log.warning("broker unavailable for %s (%s); answering 451", prepared.ref, exc)
                 return self._done(prepared, "451 4.3.0 Broker unavailable, try again later")

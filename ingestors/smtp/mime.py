@@ -24,9 +24,13 @@ from email.parser import BytesParser
 from ingestors.smtp.text import clean, decode_bytes, html_to_text, tidy
 
 MAX_DEPTH = 20
-_PARSER = BytesParser(policy=policy.default)
+# compat32 builds the same MIME tree as policy.default, but keeps headers as raw strings
+# instead of parsing every one through the header registry (several times slower, and the
+# source of the exceptions this module exists to avoid); headers are decoded below.
+_PARSER = BytesParser(policy=policy.compat32)
 _MSGID = re.compile(r"<[^<>\s]+>")
-_BOUNDARY_LINE = re.compile(rb"^--([^\s]{1,200}?)(--)?[ \t]*\r?$", re.MULTILINE)
+_BOUNDARY_LINE = re.compile(rb"^--([^\s][^\r\n]{0,199}?)(--)?[ \t]*\r?$", re.MULTILINE)
+_UNFOLD = re.compile(r"\r?\n(?=[ \t])")
 _OBSOLETE_HEADER = re.compile(rb"[!-9;-~]+[ \t]+:")
 _OBSOLETE_FIELD = re.compile(rb"(?m)^([!-9;-~]+)[ \t]+:")
 _BODY_TYPES = frozenset({"text/plain", "text/html", "text/enriched"})
@@ -159,22 +163,17 @@ def _decoded_headers(message: Message) -> list[tuple[str, str]]:
     out = []
     for name, raw in message.raw_items():
         key = clean(str(name)).strip().lower()
-        out.append((key, _header_value(message, key, str(raw))))
+        out.append((key, _header_value(raw)))
     return out
 
 
-def _header_value(message: Message, name: str, raw: str) -> str:
+def _header_value(raw: object) -> str:
+    if not isinstance(raw, str):  # compat32 hands back a Header for undecodable bytes
+        raw = str(raw)
     if re.search("[\udc80-\udcff]", raw):
         # RFC 6532: raw UTF-8 (or, in older mail, raw Latin-1) in the header itself.
-        text = decode_bytes(raw.encode("ascii", "surrogateescape"), None)
-        return " ".join(decode_words(text).split())
-    try:
-        value = str(message.policy.header_fetch_parse(name, raw))
-    except Exception:  # the header registry raises assorted errors
-        value = decode_words(raw)
-    if "=?" in value:
-        value = decode_words(value)
-    return " ".join(clean(value).split())
+        raw = decode_bytes(raw.encode("ascii", "surrogateescape"), None)
+    return " ".join(decode_words(_UNFOLD.sub(" ", raw)).split())
 
 
 class _Reader:
@@ -311,6 +310,8 @@ def _payload(part: Message) -> bytes:
 def _filename(part: Message) -> str | None:
     try:
         name = part.get_filename()
+        if isinstance(name, str) and "\ufffd" in name:
+            name = _filename_from_raw_bytes(part) or name
     except Exception:
         name = None
     if not isinstance(name, str) or not name.strip():
@@ -318,6 +319,17 @@ def _filename(part: Message) -> str | None:
     name = decode_words(clean(name))
     name = re.split(r"[\\/]", name)[-1].strip().replace("\x00", "")
     return name[:255] or None
+
+
+def _filename_from_raw_bytes(part: Message) -> str | None:
+    # compat32 turns a parameter with raw 8-bit bytes (name=ciële.txt in UTF-8, common in
+    # real mail) into replacement characters; decode the raw header and read it again.
+    fixed = Message()
+    for key, raw in part.raw_items():
+        if key.lower() in {"content-disposition", "content-type"} and isinstance(raw, str):
+            fixed[key] = decode_bytes(raw.encode("ascii", "surrogateescape"), None)
+    name = fixed.get_filename()
+    return name if isinstance(name, str) else None
 
 
 def _message_bytes(part: Message) -> bytes:

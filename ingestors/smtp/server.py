@@ -41,7 +41,7 @@ class IntakeSMTP(SMTP):
     `5.3.4` (RFC 3463) that senders' bounce messages explain to people.
     """
 
-    line_length_limit = 1024 * 1024
+    line_length_limit = 64 * 1024
 
     async def push(self, status: AnyStr) -> None:
         if isinstance(status, str) and status.startswith("552 Error"):

@@ -35,7 +35,9 @@ class SmtpSettings(CommonSettings):
     smtp_auth_users: dict[str, SecretStr] = Field(default_factory=dict)
     smtp_auth_required: bool = False
     smtp_auth_require_tls: bool = True
-    smtp_parse_workers: Annotated[int, Field(ge=1, le=64)] = 2
+    smtp_parse_workers: Annotated[
+        int, Field(ge=1, le=64, description="more than cores: workers also wait on fsync")
+    ] = 4
     smtp_parse_executor: Literal["process", "thread"] = "process"
     smtp_publish_timeout_s: Annotated[float, Field(gt=0)] = 5.0
     smtp_ocr_languages: str = "ita+eng"
