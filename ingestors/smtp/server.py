@@ -1,27 +1,24 @@
-"""Wiring the SMTP intake together: the listening server, the parse workers, the publisher
-and the acknowledgement sender. `SmtpIntake.start(settings)` runs it inside an event loop;
+"""Wiring the SMTP intake together: the listening server, the parse workers (`pool`), the
+publisher and the acknowledgement sender. `SmtpIntake.start(settings)` runs it inside an event loop;
 `serve(settings)` runs it until asked to stop.
 """
 
 import asyncio
 import hmac
 import logging
-import multiprocessing
 import ssl
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from typing import Any, AnyStr, Self
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 from ingestors.smtp.ack import AckSender, RelayConfig
-from ingestors.smtp.assemble import AssemblyConfig, Prepared, init_worker, prepare_mail
+from ingestors.smtp.assemble import AssemblyConfig
 from ingestors.smtp.fax import load_gateways
 from ingestors.smtp.fax_ocr import OcrConfig
 from ingestors.smtp.handler import IntakeHandler, Outcome, Publishing
-from ingestors.smtp.intake import Envelope
+from ingestors.smtp.pool import ParsePool
 from ingestors.smtp.settings import SmtpSettings
 from runtime.publisher import Publisher
 
@@ -48,58 +45,6 @@ class IntakeSMTP(SMTP):
             await super().push("552 5.3.4 Message size exceeds fixed maximum message size")
             return
         await super().push(status)
-
-
-class ParsePool:
-    """The workers that parse, store and OCR mail, outside the event loop.
-
-    A process pool by default: a 10 MB mail or a fax's OCR then uses the other core and
-    never holds the loop's GIL. A pool whose worker was killed is replaced.
-    """
-
-    def __init__(self, config: AssemblyConfig, *, workers: int, kind: str = "process") -> None:
-        self._config = config
-        self._workers = workers
-        self._kind = kind
-        self._executor = self._new_executor()
-
-    def _new_executor(self) -> Executor:
-        if self._kind == "thread":
-            return ThreadPoolExecutor(
-                self._workers, "smtp-parse", initializer=init_worker, initargs=(self._config,)
-            )
-        return ProcessPoolExecutor(
-            self._workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=init_worker,
-            initargs=(self._config,),
-        )
-
-    async def prepare(self, raw: bytes, envelope: Envelope, received_at: datetime) -> Prepared:
-        loop = asyncio.get_running_loop()
-        executor = self._executor
-        try:
-            return await loop.run_in_executor(executor, prepare_mail, raw, envelope, received_at)
-        except BrokenProcessPool:
-            if executor is self._executor:
-                log.error("a parse worker died; starting a new pool")
-                executor.shutdown(wait=False, cancel_futures=True)
-                self._executor = self._new_executor()
-            raise
-
-    async def warm_up(self) -> None:
-        """Start every worker now, so the first mails do not wait for the interpreters."""
-        loop = asyncio.get_running_loop()
-        await asyncio.gather(
-            *(loop.run_in_executor(self._executor, _noop) for _ in range(self._workers))
-        )
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=False)
-
-
-def _noop() -> None:
-    return None
 
 
 def tls_context(settings: SmtpSettings) -> ssl.SSLContext | None:
@@ -173,7 +118,10 @@ class SmtpIntake:
             ),
         )
         pool = ParsePool(
-            config, workers=settings.smtp_parse_workers, kind=settings.smtp_parse_executor
+            config,
+            threads=settings.smtp_parse_threads,
+            processes=settings.smtp_parse_processes,
+            large_bytes=settings.smtp_large_message_bytes,
         )
         await pool.warm_up()
         owned: Publisher | None = None

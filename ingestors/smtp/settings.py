@@ -2,7 +2,7 @@
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 
@@ -35,10 +35,15 @@ class SmtpSettings(CommonSettings):
     smtp_auth_users: dict[str, SecretStr] = Field(default_factory=dict)
     smtp_auth_required: bool = False
     smtp_auth_require_tls: bool = True
-    smtp_parse_workers: Annotated[
-        int, Field(ge=1, le=64, description="more than cores: workers also wait on fsync")
+    smtp_parse_threads: Annotated[
+        int, Field(ge=0, le=64, description="workers for ordinary mail (they wait on fsync)")
     ] = 4
-    smtp_parse_executor: Literal["process", "thread"] = "process"
+    smtp_parse_processes: Annotated[
+        int, Field(ge=0, le=64, description="worker processes for large mail")
+    ] = 2
+    smtp_large_message_bytes: Annotated[
+        int, Field(ge=0, description="mail above this size is read in a worker process")
+    ] = 256 * 1024
     smtp_publish_timeout_s: Annotated[float, Field(gt=0)] = 5.0
     smtp_ocr_languages: str = "ita+eng"
     smtp_ocr_timeout_s: Annotated[float, Field(gt=0)] = 120.0

@@ -62,7 +62,7 @@ async def test_broker_unavailable_gives_451_and_the_retry_is_stored_once(
     tag = uuid.uuid4().hex
     message = complaint(tag, f"Message-ID: <{tag}@example.org>")
     settings = intake_settings(
-        tmp_path, "127.0.0.1:1", smtp_publish_timeout_s=1.0, smtp_parse_executor="thread"
+        tmp_path, "127.0.0.1:1", smtp_publish_timeout_s=1.0, smtp_parse_processes=0
     )
     marks = await topics_reader.mark(topics.INTAKE)
     brokerless = await SmtpIntake.start(settings, observer=Recorder())

@@ -48,7 +48,7 @@ async def guarded(
         smtp_require_starttls=True,
         smtp_auth_required=True,
         smtp_auth_users={"faxgw": SecretStr("s3cret")},
-        smtp_parse_executor="thread",
+        smtp_parse_processes=0,
     )
     intake = await SmtpIntake.start(settings, observer=Recorder())
     yield intake
@@ -159,7 +159,7 @@ async def test_the_service_stops_cleanly_on_a_signal(
         "SPORTELLO_SMTP_PORT": str(port),
         "SPORTELLO_VAR_DIR": str(tmp_path),
         "SPORTELLO_KAFKA_BOOTSTRAP": kafka,
-        "SPORTELLO_SMTP_PARSE_WORKERS": "1",
+        "SPORTELLO_SMTP_PARSE_PROCESSES": "1",
     }
     log_path = tmp_path / "smtp.log"
     with log_path.open("wb") as log:  # the child keeps its own descriptor
