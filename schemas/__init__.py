@@ -23,6 +23,11 @@ from schemas.events import (
 from schemas.evidence import MatchEvidence, MatchSignal, MergeRecord
 from schemas.routing import Assignment, CategoryCandidate, CitizenContact, Triage
 from schemas.status import Actor, BodyId, StatusUpdate, Transition
+    FollowUpReceived,
+    SubmissionReceived,
+    decode_event,
+)
+from schemas.followup import FollowUp
 from schemas.submission import (
     Channel,
     Citizen,
@@ -57,6 +62,8 @@ __all__ = [
     "DeadLettered",
     "DedupRecord",
     "Event",
+    "FollowUp",
+    "FollowUpReceived",
     "Location",
     "MatchEvidence",
     "MatchSignal",

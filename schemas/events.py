@@ -18,6 +18,7 @@ from schemas._strict import StrictModel
 from schemas.case import CaseSnapshot
 from schemas.deadletter import DeadLetter
 from schemas.dedup import DedupRecord
+from schemas.followup import FollowUp
 from schemas.routing import Assignment, Triage
 from schemas.status import StatusUpdate
 from schemas.submission import Submission
@@ -134,6 +135,15 @@ class StatusReported(Event[StatusUpdate]):
     TYPE: ClassVar[str] = "sportello.case.status"
     VERSION: ClassVar[int] = 1
     type: Literal["sportello.case.status"]
+
+
+class FollowUpReceived(Event[FollowUp]):
+    """On `complaints.intake`, keyed by the tracking id it refers to: more from the citizen
+    about an existing submission, to be added to its case."""
+
+    TYPE: ClassVar[str] = "sportello.followup.received"
+    VERSION: ClassVar[int] = 1
+    type: Literal["sportello.followup.received"]
     schemaversion: Literal[1]
 
 
@@ -145,6 +155,7 @@ EVENT_CLASSES: tuple[type[Event[Any]], ...] = (
     CaseTriaged,
     CaseDeduplicated,
     StatusReported,
+    FollowUpReceived,
 )
 
 
