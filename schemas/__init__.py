@@ -16,18 +16,15 @@ from schemas.events import (
     CaseUpdated,
     DeadLettered,
     Event,
+    FollowUpReceived,
     StatusReported,
     SubmissionReceived,
     decode_event,
 )
 from schemas.evidence import MatchEvidence, MatchSignal, MergeRecord
+from schemas.followup import FollowUp
 from schemas.routing import Assignment, CategoryCandidate, CitizenContact, Triage
 from schemas.status import Actor, BodyId, StatusUpdate, Transition
-    FollowUpReceived,
-    SubmissionReceived,
-    decode_event,
-)
-from schemas.followup import FollowUp
 from schemas.submission import (
     Channel,
     Citizen,
