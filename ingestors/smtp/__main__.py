@@ -17,7 +17,7 @@ async def _run(settings: SmtpSettings) -> None:
 
 
 def main() -> None:
-    settings = SmtpSettings.from_env()
+    settings = SmtpSettings()
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -68,8 +68,7 @@ class SmtpSettings(CommonSettings):
     )
     @classmethod
     def _from_text(cls, value: Any) -> Any:
-        # `from_env(environ)` hands values over as strings; decode them as the process
-        # environment would be.
+        # Lists may also be written comma-separated, the way people write them by hand.
         if not isinstance(value, str):
             return value
         text = value.strip()

@@ -116,21 +116,23 @@ def test_the_acknowledgement_cannot_start_a_loop_and_names_the_case() -> None:
     assert referenced_tracking_id(reply) == "SP-7K3M-9QXD-2B4F"
 
 
-def test_settings_from_the_environment() -> None:
-    settings = SmtpSettings.from_env(
-        {
-            "SPORTELLO_SMTP_PORT": "2626",
-            "SPORTELLO_SMTP_COMPLAINT_RECIPIENTS": '["urp@comune.example"]',
-            "SPORTELLO_SMTP_AUTH_USERS": '{"gateway": "s3cret"}',
-            "SPORTELLO_SMTP_RELAY_HOST": "relay.comune.example",
-            "SPORTELLO_KAFKA_BOOTSTRAP": "k1:9092",
-        }
-    )
+def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "SPORTELLO_SMTP_PORT": "2626",
+        "SPORTELLO_SMTP_COMPLAINT_RECIPIENTS": '["urp@comune.example"]',
+        "SPORTELLO_SMTP_AUTH_USERS": '{"gateway": "s3cret"}',
+        "SPORTELLO_SMTP_RELAY_HOST": "relay.comune.example",
+        "SPORTELLO_KAFKA_BOOTSTRAP": "k1:9092",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = SmtpSettings()
     assert settings.smtp_port == 2626
     assert settings.smtp_complaint_recipients == ("urp@comune.example",)
     assert settings.smtp_auth_users["gateway"].get_secret_value() == "s3cret"
     assert settings.smtp_relay_host == "relay.comune.example"
     assert settings.kafka_bootstrap == "k1:9092"
-    defaults = SmtpSettings.from_env({})
+    for name in ("SPORTELLO_SMTP_PORT", "SPORTELLO_SMTP_COMPLAINT_RECIPIENTS"):
+        monkeypatch.delenv(name)
+    defaults = SmtpSettings()
     assert (defaults.smtp_host, defaults.smtp_port) == ("127.0.0.1", 2525)
     assert defaults.smtp_fax_recipients == ("fax@sportello.local",)
