@@ -1,25 +1,56 @@
 """The Faust application: stateful stream processors between the intake and the sinks.
 
-`build_app` creates the app and its agents; nothing happens at import time. Agents are
-thin loops over the pure functions of the stage modules.
+`build_app` creates the app, its topics and tables, and registers the agents of
+`processors.stages`; nothing happens at import time. The logic lives in plain modules
+(`processors.dedup`, `processors.cases`, `processors.routing`, `processors.lifecycle`,
+`processors.sla`); agents only move bytes and call it.
 """
 
-import logging
 from datetime import UTC, datetime
-from typing import Any
 
 import faust
 
-from processors.open_case import Unreadable, open_case, read_intake
+from processors.bodies import load_bodies
+from processors.cases.book import CaseBook, Classify, Guess
+from processors.dedup import Deduplicator
+from processors.routing import load_rules
 from processors.settings import WorkerSettings
-from schemas import topics
-from schemas.events import Event
+from processors.sla.clock import Clock, ScaledClock, SystemClock
+from processors.sla.policy import load_policies
+from processors.stages import cases, dedup, intake
+from processors.stages.output import Outputs
+from processors.stages.topology import build_topology
+from processors.taxonomy import load_taxonomy
 
-log = logging.getLogger(__name__)
+
+def worker_clock(settings: WorkerSettings) -> Clock:
+    if settings.worker_clock_rate == 1.0:
+        return SystemClock()
+    origin = settings.worker_clock_origin or datetime.now(UTC)
+    return ScaledClock(settings.worker_clock_rate, origin)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def no_model(text: str) -> Guess:
+    """Until a classifier is configured, every case without a category hint is sorted by
+    a person."""
+    return Guess(None, 0.0)
+
+
+def build_book(settings: WorkerSettings, classify: Classify = no_model) -> CaseBook:
+    bodies = load_bodies(settings.bodies_file)
+    body_ids = frozenset(b.id for b in bodies)
+    taxonomy = load_taxonomy(settings.taxonomy_file, body_ids)
+    codes = frozenset(c.code for c in taxonomy)
+    policies = load_policies(settings.sla_policies_file, body_ids=body_ids, category_codes=codes)
+    return CaseBook(
+        classify=classify,
+        rules=load_rules(settings.rules_file, bodies, taxonomy),
+        policies=policies,
+        calendar=policies.calendar,
+        triage_below=settings.triage_below,
+        categories=codes,
+        bodies=body_ids,
+    )
 
 
 def build_app(settings: WorkerSettings) -> faust.App:
@@ -29,8 +60,9 @@ def build_app(settings: WorkerSettings) -> faust.App:
         store="memory://",
         datadir=settings.worker_data_dir,
         autodiscover=False,
-        key_serializer="raw",
-        value_serializer="raw",
+        # Tables keep JSON; every topic of ours says "raw" itself (events are our own JSON).
+        key_serializer="json",
+        value_serializer="json",
         web_enabled=settings.worker_web_port is not None,
         web_port=settings.worker_web_port or 6066,
         web_host="127.0.0.1",
@@ -41,26 +73,15 @@ def build_app(settings: WorkerSettings) -> faust.App:
         producer_acks=-1,
         broker_commit_interval=1.0,
     )
-    # Our topics are declared by `sportello topics`; Faust must not create them its own way.
-    intake = app.topic(topics.INTAKE, internal=False)
-    cases = app.topic(topics.CASES, internal=False)
-    deadletter = app.topic(topics.DEADLETTER, internal=False)
-
-    @app.agent(intake, name="open_case")
-    async def open_cases(stream: Any) -> None:
-        async for event in stream.events():
-            message = event.message
-            location = f"{message.topic}/{message.partition}@{message.offset}"
-            read = read_intake(event.value, location=location, now=_now())
-            out: Event[Any]
-            if isinstance(read, Unreadable):
-                log.warning("dead-lettering %s: %s", location, read.dead_letter.data.reason)
-                out_topic, out = deadletter, read.dead_letter
-            else:
-                out_topic, out = cases, open_case(read, now=_now())
-            # Wait for the broker's acknowledgement before the offset may be committed:
-            # a failed send must not be skipped over.
-            fut = await out_topic.send(key=out.subject.encode(), value=out.to_json())
-            await fut
-
+    topology = build_topology(app, settings.topic_partitions)
+    outputs = Outputs(app)
+    clock = worker_clock(settings)
+    deduplicator = Deduplicator(
+        identities=topology.identities, citizens=topology.citizens, places=topology.places
+    )
+    intake.register(app, topology, outputs, clock)
+    dedup.register(app, topology, deduplicator, outputs)
+    cases.register(
+        app, topology, build_book(settings), outputs, clock, tick_s=settings.worker_tick_s
+    )
     return app

@@ -18,6 +18,13 @@ log = logging.getLogger(__name__)
 
 DAY_MS = 24 * 3600 * 1000
 
+# The worker's internal topics (not a public contract). Stages that compare every
+# submission with every other run on one partition; the rest scale with the partitions.
+DEDUP_RESOLVE = "sportello.dedup.resolve"
+DEDUP_CITIZEN = "sportello.dedup.citizen"
+DEDUP_PLACE = "sportello.dedup.place"
+CASE_COMMANDS = "sportello.cases.commands"
+
 
 @dataclass(frozen=True)
 class TopicSpec:
@@ -30,7 +37,8 @@ class TopicSpec:
 def declared_topics(
     body_ids: Iterable[str], *, partitions: int, replication: int
 ) -> tuple[TopicSpec, ...]:
-    """The eight topics of the design, with one `complaints.routed.<body>` per body.
+    """The eight topics of the design, with one `complaints.routed.<body>` per body, and the
+    worker's internal topics (Faust creates its tables' changelog topics itself).
 
     Intake, cases and the routed topics are kept long enough to rebuild the store by replay;
     cases is compacted so it always holds the latest snapshot of every case.
@@ -41,6 +49,7 @@ def declared_topics(
         return TopicSpec(name, partitions, replication, {"min.insync.replicas": min_isr, **config})
 
     keep_forever = {"retention.ms": "-1"}
+    week = {"retention.ms": str(7 * DAY_MS)}
     return (
         spec(topics.INTAKE, **keep_forever),
         spec(topics.CASES, **{"cleanup.policy": "compact", "min.compaction.lag.ms": str(DAY_MS)}),
@@ -50,6 +59,10 @@ def declared_topics(
         spec(topics.SLA, **keep_forever),
         spec(topics.METRICS, **{"retention.ms": str(30 * DAY_MS)}),
         spec(topics.DEADLETTER, **{"retention.ms": str(365 * DAY_MS)}),
+        TopicSpec(DEDUP_RESOLVE, 1, replication, {"min.insync.replicas": min_isr, **week}),
+        spec(DEDUP_CITIZEN, **week),
+        TopicSpec(DEDUP_PLACE, 1, replication, {"min.insync.replicas": min_isr, **week}),
+        spec(CASE_COMMANDS, **week),
     )
 
 

@@ -20,6 +20,7 @@ from schemas.deadletter import DeadLetter
 from schemas.dedup import DedupRecord
 from schemas.followup import FollowUp
 from schemas.routing import Assignment, Triage
+from schemas.sla import SlaAlert
 from schemas.status import StatusUpdate
 from schemas.submission import Submission
 
@@ -147,6 +148,15 @@ class FollowUpReceived(Event[FollowUp]):
     schemaversion: Literal[1]
 
 
+class SlaAlerted(Event[SlaAlert]):
+    """On `complaints.sla` and `complaints.routed.<body>`, keyed by case id."""
+
+    TYPE: ClassVar[str] = "sportello.sla.alert"
+    VERSION: ClassVar[int] = 1
+    type: Literal["sportello.sla.alert"]
+    schemaversion: Literal[1]
+
+
 EVENT_CLASSES: tuple[type[Event[Any]], ...] = (
     SubmissionReceived,
     CaseUpdated,
@@ -156,6 +166,7 @@ EVENT_CLASSES: tuple[type[Event[Any]], ...] = (
     CaseDeduplicated,
     StatusReported,
     FollowUpReceived,
+    SlaAlerted,
 )
 
 

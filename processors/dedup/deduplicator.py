@@ -8,7 +8,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from processors.dedup.citizen import CitizenCases
-from processors.dedup.decisions import Decision, DedupConfig, NewCase, Related
+from processors.dedup.decisions import Decision, DedupConfig, Merge, NewCase, Redelivery, Related
 from processors.dedup.nearby import PlaceCases
 from processors.dedup.probe import Probe, probe_of
 from processors.dedup.resolver import CitizenResolver
@@ -41,17 +41,30 @@ class Deduplicator:
         return self.decide_probe(probe_of(submission))
 
     def decide_probe(self, probe: Probe) -> Decision:
-        # stage A (one partition): which citizen
-        citizen_key = self._resolver.resolve(
-            probe.submission_id, probe.identities, probe.at
-        ).citizen_key
-        # stage B (keyed by citizen key): tiers 1 and 2
+        citizen_key = self.resolve(probe)
+        decision = self.decide_citizen(citizen_key, probe)
+        if not isinstance(decision, NewCase):
+            return decision
+        return self.relate(decision, citizen_key, probe)
+
+    def resolve(self, probe: Probe) -> str:
+        """Stage A (one partition): which citizen."""
+        return self._resolver.resolve(probe.submission_id, probe.identities, probe.at).citizen_key
+
+    def decide_citizen(self, citizen_key: str, probe: Probe) -> Redelivery | Merge | NewCase:
+        """Stage B (keyed by citizen key): tiers 1 and 2."""
         store = CitizenCases.from_state(self.citizens.get(citizen_key), self.config)
         decision = store.decide(probe)
         self.citizens[citizen_key] = store.to_state()
-        if not isinstance(decision, NewCase):
-            return decision
-        # stage C (keyed by each place key): tier 3
+        return decision
+
+    def case_of(self, citizen_key: str, submission_id: str) -> str | None:
+        """Stage B: the case a submission of this citizen went into, if remembered."""
+        seen = (self.citizens.get(citizen_key) or {}).get("seen", {}).get(submission_id)
+        return None if seen is None else str(seen[0])
+
+    def relate(self, decision: NewCase, citizen_key: str, probe: Probe) -> NewCase | Related:
+        """Stage C (keyed by each place key): tier 3, for new cases only."""
         record = set(probe.place.record_keys())
         best: dict[str, CaseLink] = {}
         for key in probe.place.probe_keys(self.config.related_radius_m):

@@ -67,7 +67,12 @@ class CaseStore:
                 ],
             )
             await conn.executemany(
-                "insert into case_tracking_ids (tracking_id, case_id) values ($1, $2)"
-                " on conflict (tracking_id) do update set case_id = excluded.case_id",
-                [(t, e.data.case_id) for e in newest for t in e.data.tracking_ids],
+                "insert into case_tracking_ids (tracking_id, case_id, as_of) values ($1, $2, $3)"
+                " on conflict (tracking_id) do update set case_id = excluded.case_id,"
+                " as_of = excluded.as_of where case_tracking_ids.as_of < excluded.as_of",
+                [
+                    (t, e.data.case_id, e.data.updated_at)
+                    for e in newest
+                    for t in e.data.tracking_ids
+                ],
             )

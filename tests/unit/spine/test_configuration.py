@@ -7,8 +7,16 @@ from ingestors.web.settings import DEV_API_KEY, WebSettings
 from processors.bodies import load_bodies, parse_bodies
 from processors.taxonomy import load_taxonomy, parse_taxonomy
 from runtime.settings import CommonSettings
-from runtime.topics import declared_topics
+from runtime.topics import (
+    CASE_COMMANDS,
+    DEDUP_CITIZEN,
+    DEDUP_PLACE,
+    DEDUP_RESOLVE,
+    declared_topics,
+)
 from schemas import topics
+
+INTERNAL = (DEDUP_RESOLVE, DEDUP_CITIZEN, DEDUP_PLACE, CASE_COMMANDS)
 
 
 def test_every_category_belongs_to_a_known_body_and_every_body_has_work() -> None:
@@ -43,9 +51,15 @@ def test_the_declared_topics_are_the_design_s_eight_kinds() -> None:
         topics.SLA,
         topics.METRICS,
         topics.DEADLETTER,
+        *INTERNAL,
     }
     assert specs[topics.CASES].config["cleanup.policy"] == "compact"
-    assert all(s.partitions == 6 and s.replication == 3 for s in specs.values())
+    assert specs[DEDUP_RESOLVE].partitions == specs[DEDUP_PLACE].partitions == 1
+    assert all(
+        s.partitions == 6 and s.replication == 3
+        for s in specs.values()
+        if s.name not in (DEDUP_RESOLVE, DEDUP_PLACE)
+    )
     assert all(s.config["min.insync.replicas"] == "2" for s in specs.values())
     single = declared_topics(["strade"], partitions=1, replication=1)
     assert all(s.config["min.insync.replicas"] == "1" for s in single)

@@ -1,10 +1,11 @@
-"""The first processing stage, without Kafka: bytes in, events out."""
+"""Reading the worker's input topics, without Kafka: bytes in, an event or a dead letter."""
 
 from datetime import UTC, datetime
 
-from processors.open_case import Unreadable, open_case, read_intake
+from processors.reading import Unreadable, read_intake, read_status
 from schemas import Channel, Submission, SubmissionReceived, tracking_id_for
-from schemas.case import CaseStatus
+from schemas.case import CaseSnapshot, CaseStatus
+from schemas.events import CaseUpdated
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
@@ -21,24 +22,9 @@ def received(text: str = "Buca in via Roma", ref: str = "r1") -> SubmissionRecei
     return SubmissionReceived.new(s, source="/t", subject=s.submission_id, time=NOW)
 
 
-def test_a_submission_opens_a_case_named_after_it() -> None:
+def test_a_submission_is_read_back_as_it_was_sent() -> None:
     event = received()
-    read = read_intake(event.to_json(), location="complaints.intake/0@1", now=NOW)
-    assert read == event
-    assert isinstance(read, SubmissionReceived)
-    case = open_case(read, now=NOW)
-    assert case.subject == case.data.case_id == "CASE-" + event.data.submission_id[3:]
-    assert case.data.status is CaseStatus.RECEIVED
-    assert case.data.tracking_ids == (event.data.submission_id,)
-    assert case.data.version == 1
-
-
-def test_processing_the_same_submission_twice_yields_the_same_event() -> None:
-    event = received()
-    later = datetime(2026, 12, 4, tzinfo=UTC)
-    first, second = open_case(event, now=NOW), open_case(event, now=later)
-    assert first.id == second.id
-    assert first.data == second.data
+    assert read_intake(event.to_json(), location="complaints.intake/0@1", now=NOW) == event
 
 
 def test_unreadable_messages_become_dead_letters_with_their_location() -> None:
@@ -57,15 +43,29 @@ def test_unreadable_messages_become_dead_letters_with_their_location() -> None:
         assert letter.subject == "complaints.intake/3@42"
 
 
-def test_an_event_of_another_kind_on_intake_is_dead_lettered() -> None:
-    case = open_case(received(), now=NOW)
+def test_an_event_of_another_kind_is_dead_lettered() -> None:
+    snapshot = CaseSnapshot(
+        case_id="CASE-AAAA-BBBB-CCCC",
+        version=1,
+        status=CaseStatus.RECEIVED,
+        tracking_ids=("SP-AAAA-BBBB-CCCC",),
+        channels=(Channel.WEB,),
+        opened_at=NOW,
+        legal_receipt_at=NOW,
+        updated_at=NOW,
+        text="x",
+    )
+    case = CaseUpdated.new(snapshot, source="/t", subject=snapshot.case_id, time=NOW)
     read = read_intake(case.to_json(), location="complaints.intake/0@7", now=NOW)
     assert isinstance(read, Unreadable)
     assert read.dead_letter.data.reason == "unexpected_event_type"
+    status = read_status(received().to_json(), location="complaints.status/0@1", now=NOW)
+    assert isinstance(status, Unreadable)
 
 
 def test_dead_letters_for_one_location_share_an_id() -> None:
     a = read_intake(b"x", location="complaints.intake/1@5", now=NOW)
     b = read_intake(b"x", location="complaints.intake/1@5", now=datetime(2027, 1, 1, tzinfo=UTC))
-    assert isinstance(a, Unreadable) and isinstance(b, Unreadable)
+    assert isinstance(a, Unreadable)
+    assert isinstance(b, Unreadable)
     assert a.dead_letter.id == b.dead_letter.id

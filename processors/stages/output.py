@@ -1,0 +1,38 @@
+"""Sending from inside an agent: all of an event's outputs, then wait for the broker.
+
+Offsets are committed only after the agent returns to the stream, so waiting here means a
+crash never skips an output: the input is processed again and its outputs, with the same
+event ids, are sent again.
+"""
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any
+
+import faust
+
+from processors.stages.topology import raw_topic
+from schemas.events import Event
+
+
+class Outputs:
+    """Topic name → Faust topic, created once, with raw keys and values."""
+
+    def __init__(self, app: faust.App) -> None:
+        self._app = app
+        self._topics: dict[str, Any] = {}
+
+    def _topic(self, name: str) -> Any:
+        topic = self._topics.get(name)
+        if topic is None:
+            topic = self._topics[name] = raw_topic(self._app, name)
+        return topic
+
+    async def send_all(self, items: Iterable[tuple[str, bytes, bytes]]) -> None:
+        """Send every (topic, key, value) and return once the broker acknowledged them all."""
+        pending = [await self._topic(name).send(key=key, value=value) for name, key, value in items]
+        if pending:
+            await asyncio.gather(*pending)
+
+    async def send_events(self, items: Iterable[tuple[str, Event[Any]]]) -> None:
+        await self.send_all((name, e.subject.encode(), e.to_json()) for name, e in items)
