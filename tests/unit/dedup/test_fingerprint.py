@@ -14,6 +14,7 @@ from processors.dedup.text import (
     SKETCH_SIZE,
     Fingerprint,
     fingerprint,
+    may_reach,
     similarity,
     stem,
     terms,
@@ -182,3 +183,15 @@ def test_a_text_is_identical_to_itself(text: str) -> None:
     fp = fingerprint(text)
     if fp.terms:
         assert similarity(fp, fp).score == 1.0
+
+
+@given(_TEXT, _TEXT, st.floats(min_value=0.0, max_value=1.0))
+def test_may_reach_never_rejects_a_pair_that_reaches(a: str, b: str, threshold: float) -> None:
+    fa, fb = fingerprint(a), fingerprint(b)
+    if similarity(fa, fb).score >= threshold:
+        assert may_reach(fa, fb, threshold)
+
+
+@pytest.mark.parametrize(("a", "b"), SAME)
+def test_may_reach_lets_reworded_pairs_through(a: str, b: str) -> None:
+    assert may_reach(fingerprint(a), fingerprint(b), MERGE)
