@@ -91,9 +91,8 @@ _STOPWORDS = frozenset(w for s in STOPWORDS for w in words(s))
 def _concept_map() -> dict[str, str]:
     mapping: dict[str, str] = {}
     for concept, members in CONCEPTS.items():
-        for member in members:
-            for word in words(member):
-                mapping.setdefault(stem(word), concept)
+        for word in words(members):
+            mapping.setdefault(stem(word), concept)
     return mapping
 
 

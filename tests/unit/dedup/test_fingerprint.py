@@ -144,9 +144,8 @@ def test_stemmer_joins_inflections(a: str, b: str) -> None:
 def test_every_lexicon_word_has_one_concept() -> None:
     owners: dict[str, set[str]] = {}
     for concept, members in CONCEPTS.items():
-        for member in members:
-            for word in words(member):
-                owners.setdefault(stem(word), set()).add(concept)
+        for word in words(members):
+            owners.setdefault(stem(word), set()).add(concept)
     clashes = {s: c for s, c in owners.items() if len(c) > 1}
     assert clashes == {}
     assert all(CONCEPT_OF[s] in c for s, c in owners.items())
