@@ -32,13 +32,17 @@ A. *Which citizen.* A citizen has up to three identifiers and a channel may carr
    key; a submission carrying identifiers of two citizen keys joins them into the older.
    Two different tax codes never join, so a family's shared landline or an office fax does
    not make its users one person. Stage A must see every submission with identifiers, so
-   it runs on one partition. It does dictionary work only (see `bench/bench_dedup.py`),
-   far above a city's rate: Milan's front office took 12,000 complaints in two years.
+   it runs on one partition. It does dictionary work only: about 9,000 resolutions a
+   second on one core of a busy machine (`bench/bench_dedup.py`), where Milan's front
+   office took 12,000 complaints in two years.
    Stage A also remembers which key each submission id went to, so that a redelivery
    reaches the same stage-B state even if identities were linked in between.
-   Known limits: when two citizen keys join, cases already stored under the younger key
-   stay there; only later submissions meet the older key's cases. A citizen who changes
-   every identifier at once is a new citizen. A submission with no identifier at all
+   Known limits: identities link only when one submission carries both. An email with
+   just its address, then a fax with just its number, stay two cases (stage C may still
+   relate them by place); the email meets the fax once any submission (a web form, a
+   signature parsed by the mail ingestor) shows the address and the number together.
+   When two citizen keys join, cases already stored under the younger key stay there;
+   only later submissions meet the older key's cases. A submission with no identifier at all
    (an anonymous web report, a letter without sender) gets a key of its own, so it can
    only be a redelivery of itself or relate to others in stage C.
 B. *Tiers 1 and 2*, keyed by citizen key. `CitizenCases` holds that citizen's recent cases
@@ -60,7 +64,13 @@ Text similarity (`text`): stopword-free, lightly stemmed Italian and English ter
 bilingual concepts ("buca", "voragine", "pothole" → `~pothole`), weighted so the thing
 complained about counts more than how long or how bad, compared with the Ochiai coefficient,
 plus a bottom-k MinHash of character 4-grams for OCR noise. No model, no corpus statistics,
-tens of microseconds per comparison.
+tens of microseconds per comparison, and a cheap upper bound that skips most comparisons.
+
+Cost, measured by `bench/bench_dedup.py` (5,000 submissions, one process, JSON tables):
+a stage-B decision (tiers 1 and 2) about 0.5 ms, a stage-C decision about 1 ms, the three
+stages in one process about 2 ms, on a 2-core machine shared with other test suites (the
+baseline, decoding the event, took 0.14 ms there, four times its quiet figure). Each stage
+is its own agent, partitioned, so they add up in latency, not in throughput.
 """
 
 from processors.dedup.citizen import CitizenCases

@@ -22,7 +22,7 @@ from processors.dedup.decisions import DedupConfig, Merge, NewCase, Redelivery
 from processors.dedup.identity import IdentityKind
 from processors.dedup.place import Nearness, compare_places
 from processors.dedup.probe import Probe, place_from_state, place_state
-from processors.dedup.text import Fingerprint, Similarity, similarity
+from processors.dedup.text import Fingerprint, Similarity, may_reach, similarity
 from schemas.case import case_id_for
 from schemas.evidence import MatchEvidence, MatchSignal
 
@@ -119,6 +119,9 @@ class CitizenCases:
             if abs(probe.at - case["t"]) > window:
                 continue
             for member in case["m"]:
+                other = Fingerprint.from_state(member["fp"])
+                if not may_reach(probe.fingerprint, other, self.config.merge_threshold):
+                    continue
                 near = compare_places(
                     probe.place,
                     place_from_state(member["pl"]),
@@ -127,7 +130,7 @@ class CitizenCases:
                 )
                 if near.same is False:
                     continue
-                sim = similarity(probe.fingerprint, Fingerprint.from_state(member["fp"]))
+                sim = similarity(probe.fingerprint, other)
                 if sim.score < self.config.merge_threshold:
                     continue
                 rank = (sim.score, case["t"])

@@ -30,7 +30,8 @@ class DedupConfig:
     """House numbers this close on one street are the same place (about 50 to 100 m)."""
     max_cases_per_citizen: int = 20
     max_members_per_case: int = 6
-    max_cases_per_place: int = 200
+    max_cases_per_place: int = 50
+    """A week of reports at one street or cell beyond this is a hotspot; the oldest go."""
     max_related: int = 5
 
 

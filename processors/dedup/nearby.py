@@ -17,7 +17,7 @@ from typing import Any
 from processors.dedup.decisions import DedupConfig
 from processors.dedup.place import compare_places
 from processors.dedup.probe import Probe, place_from_state, place_state
-from processors.dedup.text import Fingerprint, similarity
+from processors.dedup.text import Fingerprint, may_reach, similarity
 from schemas.dedup import CaseLink
 from schemas.evidence import MatchEvidence, MatchSignal
 
@@ -55,6 +55,9 @@ class PlaceCases:
         for entry in self.cases:
             if entry["id"] == case_id or abs(probe.at - entry["t"]) > window:
                 continue
+            other = Fingerprint.from_state(entry["fp"])
+            if not may_reach(probe.fingerprint, other, self.config.related_threshold):
+                continue
             near = compare_places(
                 probe.place,
                 place_from_state(entry["pl"]),
@@ -63,7 +66,7 @@ class PlaceCases:
             )
             if near.same is not True:
                 continue
-            sim = similarity(probe.fingerprint, Fingerprint.from_state(entry["fp"]))
+            sim = similarity(probe.fingerprint, other)
             if sim.score < self.config.related_threshold:
                 continue
             who = "the same citizen" if entry["ck"] == citizen_key else "another citizen"

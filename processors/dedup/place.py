@@ -86,14 +86,18 @@ def cells_within(
     """Every cell that a circle of `radius_m` around the point touches (its bounding box),
     the point's own cell first. Usually one cell; two or four near edges."""
     own = geohash_encode(lat, lon, precision)
+    lat_lo, lat_hi, lon_lo, lon_hi = geohash_bounds(own)
     dlat = math.degrees(radius_m / EARTH_RADIUS_M)
     dlon = dlat / max(math.cos(math.radians(lat)), 1e-6)
-    cells = {own}
-    for dy in (-dlat, 0.0, dlat):
-        for dx in (-dlon, 0.0, dlon):
-            y = min(90.0, max(-90.0, lat + dy))
-            x = (lon + dx + 180.0) % 360.0 - 180.0
-            cells.add(geohash_encode(y, x, precision))
+    ys = [lat] + [y for y in (lat - dlat, lat + dlat) if not lat_lo <= y < lat_hi]
+    xs = [lon] + [x for x in (lon - dlon, lon + dlon) if not lon_lo <= x < lon_hi]
+    if len(ys) == 1 and len(xs) == 1:
+        return (own,)
+    cells = {
+        geohash_encode(min(90.0, max(-90.0, y)), (x + 180.0) % 360.0 - 180.0, precision)
+        for y in ys
+        for x in xs
+    }
     return (own, *sorted(cells - {own}))
 
 
@@ -251,9 +255,11 @@ class PlaceInfo:
     def probe_keys(self, radius_m: float) -> tuple[str, ...]:
         """Keys where earlier cases near this place may be: `record_keys` and the
         neighbouring cells within `radius_m`."""
-        keys = list(self.record_keys())
+        keys: list[str] = []
         if self.lat is not None and self.lon is not None:
-            keys += ["geo:" + c for c in cells_within(self.lat, self.lon, radius_m)[1:]]
+            keys += ["geo:" + c for c in cells_within(self.lat, self.lon, radius_m)]
+        if self.address is not None:
+            keys.insert(1 if keys else 0, self.address.key)
         return tuple(keys)
 
 

@@ -20,7 +20,7 @@ The table is one mapping (a Faust table) with three kinds of rows, all JSON:
 
 It must see every submission that has identifiers, so the agent runs on a topic with one
 partition (or re-keys everything to one constant key). At city scale that is not a limit:
-see `bench/bench_dedup.py` for resolutions per second on one core.
+see `bench/bench_dedup.py` for resolutions per second on one core (thousands).
 """
 
 from collections.abc import Iterable, MutableMapping

@@ -7,7 +7,7 @@ A fingerprint has two parts, both bounded so that it fits in a table row:
   ("buche", "voragine" and "pothole" are all `~pothole`). Compared with the Ochiai
   coefficient |A∩B| / √(|A|·|B|), which unlike Jaccard does not punish a short fax against
   a long email as much.
-- *sketch*: the 64 smallest CRC-32 hashes of the character 4-grams of the text's content
+- *sketch*: the 32 smallest CRC-32 hashes of the character 4-grams of the text's content
   words (a bottom-k MinHash). It survives what terms do not: OCR errors ("lampi0ne"),
   typos, compound words and inflections the stemmer misses.
 
@@ -22,14 +22,16 @@ evidence lists the shared terms) and cost tens of microseconds (see `bench/bench
 import re
 import unicodedata
 import zlib
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 from math import sqrt
 from typing import Any
 
 from processors.dedup.lexicon import CONCEPTS, MODIFIERS, SETTINGS, STOPWORDS
 
 MAX_TERMS = 64
-SKETCH_SIZE = 64
+SKETCH_SIZE = 32
 SHINGLE = 4
 SHINGLE_TEXT_LIMIT = 5_000
 """Characters of content words shingled: the gist of a complaint is at its start."""
@@ -40,10 +42,14 @@ TERM_WEIGHT = 0.7
 _WORD = re.compile(r"[^\W_]+")
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+
+
 def fold(text: str) -> str:
     """Lowercase without accents: "Perché È" → "perche e"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
 def words(text: str) -> list[str]:
@@ -85,9 +91,8 @@ _STOPWORDS = frozenset(w for s in STOPWORDS for w in words(s))
 def _concept_map() -> dict[str, str]:
     mapping: dict[str, str] = {}
     for concept, members in CONCEPTS.items():
-        for member in members:
-            for word in words(member):
-                mapping.setdefault(stem(word), concept)
+        for word in words(members):
+            mapping.setdefault(stem(word), concept)
     return mapping
 
 
@@ -148,6 +153,23 @@ class Fingerprint:
     def from_state(cls, state: dict[str, Any]) -> "Fingerprint":
         return cls(tuple(state["t"]), tuple(state["s"]))
 
+    # Derived once per fingerprint: a store compares one probe with many fingerprints.
+    @cached_property
+    def term_set(self) -> frozenset[str]:
+        return frozenset(self.terms)
+
+    @cached_property
+    def total_weight(self) -> float:
+        return _weight_of(self.term_set)
+
+    @cached_property
+    def objects(self) -> frozenset[str]:
+        return _OBJECT_TERMS.intersection(self.term_set)
+
+    @cached_property
+    def sketch_set(self) -> frozenset[int]:
+        return frozenset(self.sketch)
+
 
 def fingerprint(text: str) -> Fingerprint:
     """The fingerprint of a complaint (pass subject and body together)."""
@@ -167,30 +189,65 @@ class Similarity:
     same: the score was halved."""
 
 
-def _sketch_jaccard(a: tuple[int, ...], b: tuple[int, ...], size: int) -> float:
-    if not a or not b:
-        return 0.0
-    union = sorted(set(a) | set(b))[:size]
-    both = set(a) & set(b)
-    return sum(1 for h in union if h in both) / len(union)
-
-
 OBJECT_WEIGHT = 2.0
 MODIFIER_WEIGHT = 0.5
 DIFFERENT_THINGS_FACTOR = 0.5
+_WEIGHTS = {f"~{c}": MODIFIER_WEIGHT for c in MODIFIERS} | {
+    f"~{c}": OBJECT_WEIGHT for c in CONCEPTS if c not in MODIFIERS and c not in SETTINGS
+}
+
+
+_OBJECT_TERMS = frozenset(t for t, w in _WEIGHTS.items() if w == OBJECT_WEIGHT)
+_MODIFIER_TERMS = frozenset(t for t, w in _WEIGHTS.items() if w == MODIFIER_WEIGHT)
+
+
+def _weight_of(terms: frozenset[str]) -> float:
+    """The summed `weight` of distinct terms, with set operations rather than a loop."""
+    return (
+        len(terms)
+        + (OBJECT_WEIGHT - 1) * len(_OBJECT_TERMS.intersection(terms))
+        + (MODIFIER_WEIGHT - 1) * len(_MODIFIER_TERMS.intersection(terms))
+    )
 
 
 def weight(term: str) -> float:
     """What a shared term is worth: the thing complained about (a concept such as `~pothole`)
     counts double, a modifier (`~dark`, `~week`) half, a setting (`~sidewalk`) and any other
     word once."""
-    if not term.startswith("~") or term[1:] in SETTINGS:
-        return 1.0
-    return MODIFIER_WEIGHT if term[1:] in MODIFIERS else OBJECT_WEIGHT
+    return _WEIGHTS.get(term, 1.0)
 
 
-def _weight_of(terms: "set[str] | tuple[str, ...]") -> float:
-    return sum(weight(t) for t in terms)
+def _term_score(a: Fingerprint, b: Fingerprint, shared: frozenset[str]) -> float:
+    if not a.terms or not b.terms:
+        return 0.0
+    return _weight_of(shared) / sqrt(a.total_weight * b.total_weight)
+
+
+def _different_things(a: Fingerprint, b: Fingerprint) -> bool:
+    return bool(a.objects and b.objects and a.objects.isdisjoint(b.objects))
+
+
+def may_reach(a: Fingerprint, b: Fingerprint, threshold: float) -> bool:
+    """False when `similarity(a, b)` cannot reach `threshold`, decided from the terms alone
+    (the sketch is assumed perfect). A cheap test before the full comparison."""
+    term_score = _term_score(a, b, a.term_set & b.term_set)
+    bound = max(term_score, TERM_WEIGHT * term_score + (1 - TERM_WEIGHT))
+    if _different_things(a, b):
+        bound *= DIFFERENT_THINGS_FACTOR
+    return bound >= threshold
+
+
+def _sketch_jaccard(a: Fingerprint, b: Fingerprint) -> float:
+    """Jaccard of the shingle sets, estimated from two bottom-k sketches: below the smaller
+    of the two sketches' largest hashes both sketches hold every hash of their text, so the
+    union there is a uniform sample of the whole union."""
+    if not a.sketch or not b.sketch or a.sketch_set.isdisjoint(b.sketch_set):
+        return 0.0
+    limit = min(a.sketch[-1], b.sketch[-1])
+    low_a = a.sketch[: bisect_right(a.sketch, limit)]
+    low_b = b.sketch[: bisect_right(b.sketch, limit)]
+    both = len(set(low_a).intersection(low_b))
+    return both / (len(low_a) + len(low_b) - both)
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> Similarity:
@@ -199,17 +256,12 @@ def similarity(a: Fingerprint, b: Fingerprint) -> Similarity:
     The term score is a weighted Ochiai coefficient: shared weight over the geometric mean of
     both texts' weights.
     """
-    shared = set(a.terms) & set(b.terms)
-    term_score = (
-        _weight_of(shared) / sqrt(_weight_of(a.terms) * _weight_of(b.terms))
-        if a.terms and b.terms
-        else 0.0
-    )
-    sketch_score = _sketch_jaccard(a.sketch, b.sketch, max(len(a.sketch), len(b.sketch)))
+    shared = a.term_set & b.term_set
+    term_score = _term_score(a, b, shared)
+    sketch_score = _sketch_jaccard(a, b)
     # The sketch only ever helps: reworded texts share few 4-grams, noisy OCR shares more.
     score = max(term_score, TERM_WEIGHT * term_score + (1 - TERM_WEIGHT) * sketch_score)
-    objects_a, objects_b = _objects(a.terms), _objects(b.terms)
-    different_things = bool(objects_a and objects_b and not objects_a & objects_b)
+    different_things = _different_things(a, b)
     if different_things:
         score *= DIFFERENT_THINGS_FACTOR
     return Similarity(
@@ -219,7 +271,3 @@ def similarity(a: Fingerprint, b: Fingerprint) -> Similarity:
         shared_terms=tuple(sorted(shared)),
         different_things=different_things,
     )
-
-
-def _objects(terms: tuple[str, ...]) -> set[str]:
-    return {t for t in terms if weight(t) == OBJECT_WEIGHT}

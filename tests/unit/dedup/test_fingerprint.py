@@ -14,6 +14,7 @@ from processors.dedup.text import (
     SKETCH_SIZE,
     Fingerprint,
     fingerprint,
+    may_reach,
     similarity,
     stem,
     terms,
@@ -143,9 +144,8 @@ def test_stemmer_joins_inflections(a: str, b: str) -> None:
 def test_every_lexicon_word_has_one_concept() -> None:
     owners: dict[str, set[str]] = {}
     for concept, members in CONCEPTS.items():
-        for member in members:
-            for word in words(member):
-                owners.setdefault(stem(word), set()).add(concept)
+        for word in words(members):
+            owners.setdefault(stem(word), set()).add(concept)
     clashes = {s: c for s, c in owners.items() if len(c) > 1}
     assert clashes == {}
     assert all(CONCEPT_OF[s] in c for s, c in owners.items())
@@ -182,3 +182,15 @@ def test_a_text_is_identical_to_itself(text: str) -> None:
     fp = fingerprint(text)
     if fp.terms:
         assert similarity(fp, fp).score == 1.0
+
+
+@given(_TEXT, _TEXT, st.floats(min_value=0.0, max_value=1.0))
+def test_may_reach_never_rejects_a_pair_that_reaches(a: str, b: str, threshold: float) -> None:
+    fa, fb = fingerprint(a), fingerprint(b)
+    if similarity(fa, fb).score >= threshold:
+        assert may_reach(fa, fb, threshold)
+
+
+@pytest.mark.parametrize(("a", "b"), SAME)
+def test_may_reach_lets_reworded_pairs_through(a: str, b: str) -> None:
+    assert may_reach(fingerprint(a), fingerprint(b), MERGE)
