@@ -17,6 +17,7 @@ from typing import Any
 
 from processors.cases.commands import AddFollowUp, JoinCase, LinkCase, OpenCase, Tick
 from processors.cases.record import CaseRecord
+from processors.dedup.history import event_id_for
 from processors.lifecycle.machine import Accepted, CaseState, apply, snapshot_with
 from processors.routing import (
     Refusal,
@@ -120,7 +121,7 @@ class CaseBook:
             linked = DedupRecord(
                 case_id=cmd.case_id, decided_at=s.received_at, decision=Linked(links=cmd.related)
             )
-            out.append((topics.CASES, self._dedup_event(linked, s.submission_id, now)))
+            out.append((topics.CASES, self._dedup_event(linked, s.submission_id)))
         lifecycle = CaseState.from_snapshot(snapshot)
         policy = self.policies.for_case(snapshot.category, None)
         sla = open_sla(snapshot.case_id, snapshot.legal_receipt_at, policy, self.calendar)
@@ -142,7 +143,7 @@ class CaseBook:
 
     def join(self, record: CaseRecord, cmd: JoinCase, now: datetime) -> Step:
         s = cmd.submission.data
-        dedup = self._dedup_event(cmd.record, s.submission_id, now)
+        dedup = self._dedup_event(cmd.record, s.submission_id)
         snap = record.snapshot
         if not isinstance(cmd.record.decision, Merged) or s.submission_id in snap.tracking_ids:
             # A redelivery: recorded in the history; the case is as it was (the snapshot is
@@ -187,7 +188,7 @@ class CaseBook:
                 "related_case_ids": (*snap.related_case_ids, *new_ids),
             }
         )
-        dedup = self._dedup_event(cmd.record, new_ids[0], now)
+        dedup = self._dedup_event(cmd.record, new_ids[0])
         out: list[tuple[str, Event[Any]]] = [(topics.CASES, dedup)]
         if snap.body:
             out.append((topics.routed(snap.body), dedup))
@@ -437,13 +438,13 @@ class CaseBook:
         )
 
     @staticmethod
-    def _dedup_event(record: DedupRecord, about: str, now: datetime) -> CaseDeduplicated:
+    def _dedup_event(record: DedupRecord, submission_id: str) -> CaseDeduplicated:
         return CaseDeduplicated.new(
             record,
             source=SOURCE,
             subject=record.case_id,
-            time=now,
-            event_id=f"{record.case_id}/dedup/{record.decision.kind}/{about}",
+            time=record.decided_at,
+            event_id=event_id_for(record, submission_id),
         )
 
     @staticmethod
