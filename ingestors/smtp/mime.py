@@ -259,7 +259,9 @@ class _Reader:
         if counts:
             boundary = counts.most_common(1)[0][0]
             self.repairs.append("boundary_guessed")
-            header = f'Content-Type: {ctype}; boundary="{boundary.decode("latin-1")}"\r\n\r\n'
+            # The declared subtype may itself be the broken part (seen: a stray 0xFF byte).
+            subtype = ctype if _MULTIPART_TYPE.fullmatch(ctype) else "multipart/mixed"
+            header = f'Content-Type: {subtype}; boundary="{boundary.decode("latin-1")}"\r\n\r\n'
             rebuilt = _PARSER.parsebytes(header.encode("latin-1") + body)
             if rebuilt.is_multipart():
                 for child in rebuilt.get_payload():
@@ -269,6 +271,9 @@ class _Reader:
         self.repairs.append("multipart_read_as_text")
         self.texts.append(tidy(decode_bytes(body, _charset(part))))
         self.plain_seen = True
+
+
+_MULTIPART_TYPE = re.compile(r"multipart/[a-z0-9][a-z0-9.+-]*")
 
 
 def _safe_content_type(part: Message) -> str:

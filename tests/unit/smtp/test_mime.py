@@ -156,3 +156,14 @@ def test_decoding_never_fails() -> None:
     assert decode_bytes("città".encode("cp1252"), "utf-8") == "città"
     assert decode_bytes(b"\xff\xfe", None) == "ÿþ"
     assert html_to_text("<p>unclosed <b>tags") == "unclosed tags"
+
+
+def test_a_broken_byte_in_the_multipart_type_still_reads_the_parts() -> None:
+    # Found by Hypothesis: a mangled real message whose Content-Type had a stray 0xFF.
+    raw = (
+        b"From: a@example.org\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/\xff \r\n\tboundary="b1"\r\n\r\n'
+        b"--b1\r\nContent-Type: text/plain\r\n\r\nLa buca e' ancora li.\r\n--b1--\r\n"
+    )
+    mail = parse_message(raw)
+    assert "buca" in mail.text
