@@ -9,8 +9,11 @@ minute their next alert falls due. A tick reads only the buckets from the earlie
 one (the cursor) up to the current minute. In steady state the cursor is the current minute,
 so a tick costs a handful of key lookups plus the cases actually due (and the few others due
 later in the same minute): O(due), whatever the number of open cases. A million cases whose
-alerts are spread over 30 days put about 23 in a minute (more at local midnight, where
-day-based deadlines end). Only `set`/`remove` write, one case at a time.
+30-day terms are spread over a month put a few dozen alerts in a minute; the exception is
+local midnight, where the terms of a whole day's complaints (about 33,000) end together, and
+that tick costs what those cases cost, with or without an index (the index's bookkeeping,
+about ten microseconds a case in CPython, then makes it dearer than one scan). Only `set`
+and `remove` write, one case at a time. `bench/bench_sla_tick.py` measures it against a full scan.
 
 Storage layout, all keys strings and all values JSON (so the store can be a Faust table,
 whose changelog topic then makes the index survive restarts and move with its partition):
@@ -19,9 +22,13 @@ whose changelog topic then makes the index survive restarts and move with its pa
   `YYYY-MM-DDTHH:MMZ` (UTC) and `<slot>` a stable hash of the case id modulo `slots`.
   Slots split the crowded buckets (every 30-day deadline of one day ends at the same local
   midnight), because a Faust table writes a whole value to its changelog on every change.
-- `n/<shard>/<minute>` → how many cases the minute holds (so empty minutes cost one lookup).
+- `n/<shard>/<minute>`, `h/<shard>/<YYYY-MM-DDTHHZ>`, `d/<shard>/<YYYY-MM-DD>` → how many
+  cases that minute, hour and day hold, so that the cursor and a tick skip an empty day or
+  hour in one lookup: reaching the next non-empty minute costs at most one lookup per day
+  plus 24 plus 60, however far it is.
 - `c/<shard>/<case_id>` → the case's due time, for `remove` and for moving it.
-- `m/<shard>` → {"cursor": earliest non-empty minute, "count": cases in the shard}.
+- `m/<shard>` → {"cursor": earliest non-empty minute, "count": cases in the shard, "last":
+  the latest minute ever used, a bound for the cursor's walk}.
 
 With Faust, use one shard per partition of the case topic (the shard is the partition
 number) and write only while processing an event of that case: Faust writes a table key to
@@ -47,8 +54,12 @@ def _micros(when: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _minute_label(minute: int) -> str:
-    return datetime.fromtimestamp(minute * 60, UTC).strftime("%Y-%m-%dT%H:%MZ")
+_LEVELS = {"n": (1, "%Y-%m-%dT%H:%MZ"), "h": (60, "%Y-%m-%dT%HZ"), "d": (1440, "%Y-%m-%d")}
+"""Counter levels: the minute, hour and day a counter counts, in minutes, and its key's format."""
+
+
+def _stamp(minute: int, fmt: str) -> str:
+    return datetime.fromtimestamp(minute * 60, UTC).strftime(fmt)
 
 
 class DeadlineIndex:
@@ -71,23 +82,27 @@ class DeadlineIndex:
         self._store: MutableMapping[str, Any] = {} if store is None else store
         self._shard = shard
         self._slots = slots
-        self._labels: dict[int, str] = {}
+        self._labels: dict[tuple[str, int], str] = {}
 
     # keys
 
-    def _label(self, minute: int) -> str:
-        label = self._labels.get(minute)
+    def _label(self, level: str, minute: int) -> str:
+        """The minute, hour or day of `minute` as text; cached, as formatting a date costs
+        more than the lookup it names."""
+        label = self._labels.get((level, minute))
         if label is None:
-            if len(self._labels) > 100_000:
+            if len(self._labels) > 200_000:
                 self._labels.clear()
-            label = self._labels[minute] = _minute_label(minute)
+            size, fmt = _LEVELS[level]
+            label = self._labels[(level, minute)] = _stamp(minute - minute % size, fmt)
         return label
 
-    def _bucket_key(self, minute: int, slot: int) -> str:
-        return f"b/{self._shard}/{self._label(minute)}/{slot}"
+    def _counter(self, level: str, minute: int) -> str:
+        """The key of the counter of the minute (`n`), hour (`h`) or day (`d`) of `minute`."""
+        return f"{level}/{self._shard}/{self._label(level, minute)}"
 
-    def _count_key(self, minute: int) -> str:
-        return f"n/{self._shard}/{self._label(minute)}"
+    def _bucket_key(self, minute: int, slot: int) -> str:
+        return f"b/{self._shard}/{self._label('n', minute)}/{slot}"
 
     def _case_key(self, case_id: str) -> str:
         return f"c/{self._shard}/{case_id}"
@@ -97,7 +112,7 @@ class DeadlineIndex:
 
     def _meta(self) -> dict[str, int]:
         meta: dict[str, int] | None = self._store.get(f"m/{self._shard}")
-        return meta if meta is not None else {"cursor": 0, "count": 0}
+        return meta if meta is not None else {"cursor": 0, "count": 0, "last": 0}
 
     # reading
 
@@ -126,16 +141,32 @@ class DeadlineIndex:
         if meta["count"] == 0:
             return []
         now_us = _micros(now)
+        last = now_us // _MINUTE_US
         found: list[tuple[int, str]] = []
-        for minute in range(meta["cursor"], now_us // _MINUTE_US + 1):
-            if not self._store.get(self._count_key(minute)):
-                continue
+        minute = self._next_nonempty(meta["cursor"], last)
+        while minute is not None:
             for slot in range(self._slots):
                 bucket: dict[str, int] | None = self._store.get(self._bucket_key(minute, slot))
                 if bucket:
                     found.extend((t, case_id) for case_id, t in bucket.items() if t <= now_us)
+            minute = self._next_nonempty(minute + 1, last)
         found.sort()
         return [case_id for _, case_id in found]
+
+    def _next_nonempty(self, minute: int, last: int) -> int | None:
+        """The first minute from `minute` to `last` holding a case, skipping empty days and
+        hours whole; None if there is none."""
+        get = self._store.get
+        while minute <= last:
+            if get(self._counter("n", minute)):
+                return minute
+            if not get(self._counter("d", minute)):
+                minute += 1440 - minute % 1440
+            elif not get(self._counter("h", minute)):
+                minute += 60 - minute % 60
+            else:
+                minute += 1
+        return None
 
     # writing
 
@@ -156,11 +187,12 @@ class DeadlineIndex:
         bucket: dict[str, int] = self._store.get(key) or {}
         bucket[case_id] = micros
         self._store[key] = bucket  # assigned again: a Faust table logs only assignments
-        self._store[self._count_key(minute)] = self._store.get(self._count_key(minute), 0) + 1
+        self._count(minute, +1)
         self._store[self._case_key(case_id)] = micros
         meta["count"] += 1
         if meta["count"] == 1 or minute < meta["cursor"]:
             meta["cursor"] = minute
+        meta["last"] = max(meta.get("last", minute), minute)
         self._advance(meta)
 
     def remove(self, case_id: str) -> None:
@@ -181,17 +213,23 @@ class DeadlineIndex:
             self._store[key] = bucket
         elif key in self._store:
             del self._store[key]
-        left = self._store.get(self._count_key(minute), 1) - 1
-        if left > 0:
-            self._store[self._count_key(minute)] = left
-        else:
-            self._store.pop(self._count_key(minute), None)
+        self._count(minute, -1)
         meta["count"] -= 1
 
+    def _count(self, minute: int, delta: int) -> None:
+        for level in _LEVELS:
+            key = self._counter(level, minute)
+            left: int = self._store.get(key, 0) + delta
+            if left > 0:
+                self._store[key] = left
+            else:
+                self._store.pop(key, None)
+
     def _advance(self, meta: dict[str, int]) -> None:
-        """Move the cursor to the earliest non-empty minute and store the metadata. Each
-        minute is stepped over once per pass, so the cost is amortized over the minutes."""
+        """Move the cursor to the earliest non-empty minute and store the metadata."""
         if meta["count"] > 0:
-            while not self._store.get(self._count_key(meta["cursor"])):
-                meta["cursor"] += 1
+            cursor = self._next_nonempty(meta["cursor"], meta["last"])
+            if cursor is None:
+                raise AssertionError("the index lost its cases")  # an invariant broke
+            meta["cursor"] = cursor
         self._store[f"m/{self._shard}"] = meta

@@ -12,19 +12,22 @@ p% of `allowed`; the breach is the point at 100%, the effective deadline. A poin
 before the clock stopped (resolution, rejection, acknowledgement) is owed, even if nobody
 looked in time; a point after the stop never is. So a case resolved in time owes no breach.
 
-Each alert is emitted once. It is named `(case_id, clock, kind, generation)`; the clock's
-generation grows whenever its schedule changes: the end of a pause, a reopening, a new policy
-(category or body changed), a restart for a new owner. At a change made at time t:
+Each alert is emitted once. It is named `(case_id, clock, kind, generation)`. When a clock's
+schedule changes at time t (the end of a pause, a reopening, a new policy because the
+category or the owner changed):
 
 - an alert already emitted stays emitted (it is not sent again) if its point in the new
   schedule is at or before t;
-- it is re-armed, and will be sent once more under the new generation, only if the change
-  moved its point after t.
+- it is re-armed, and will be sent once more, only if the change moved its point after t.
+  Then, and only then, the clock's generation grows by one, so that the second sending has
+  a name of its own. A new owner's acknowledgement clock also starts a new generation.
 
 A pause moves only the points after its start, and an ordinary pause starts when it is
-reported, so it re-arms nothing; what re-arms a warning is a change that really moved it into
-the future: a longer deadline after a change of category or body, a pause reported late that
-began before the warning was sent, a reassignment (a new body's acknowledgement clock).
+reported, so it re-arms nothing and leaves the generation alone: the names of the alerts
+then do not depend on when the ticks came, and two workers, or a replay, name them alike.
+What re-arms a warning is a change that really moved it into the future: a longer deadline
+after a change of category or body, or a pause reported late that began before the warning
+was sent.
 
 The adapter calls `due_alerts(state, now)`, publishes what it returns, then stores
 `mark_emitted(state, alerts)` and puts the case in the deadline index at `next_alert_at`.
@@ -62,6 +65,9 @@ class SlaClock(StrictModel):
 
     kind: ClockKind
     rule: DeadlineRule
+    owner: Annotated[
+        BodyId | None, Field(description="the body an acknowledgement clock waits for")
+    ] = None
     started_at: UtcDatetime
     base_deadline: UtcDatetime
     pauses: tuple[Pause, ...] = ()
@@ -152,13 +158,17 @@ class SlaClock(StrictModel):
         return self._rescheduled(moved, max(as_utc(at), self.started_at))
 
     def _rescheduled(self, moved: "SlaClock", at: datetime) -> "SlaClock":
+        """`moved` with the alerts this clock emitted carried over, except those the change
+        moved after `at`: those are re-armed, under a new generation."""
         percent = dict(moved.points())
         kept = tuple(
             kind
             for kind in self.fired
             if kind in percent and _at_or_before(moved.point_at(percent[kind]), at)
         )
-        return moved.model_copy(update={"generation": self.generation + 1, "fired": kept})
+        rearmed = any(kind in percent and kind not in kept for kind in self.fired)
+        generation = self.generation + 1 if rearmed else self.generation
+        return moved.model_copy(update={"generation": generation, "fired": kept})
 
     def _not_before_last(self, at: datetime) -> datetime:
         """`at`, but not before the start nor before the last pause began or ended."""
@@ -173,21 +183,35 @@ def _at_or_before(when: datetime | None, limit: datetime) -> bool:
 
 
 def start_clock(
-    kind: ClockKind, rule: DeadlineRule, started_at: datetime, base_deadline: datetime
+    kind: ClockKind,
+    rule: DeadlineRule,
+    started_at: datetime,
+    base_deadline: datetime,
+    *,
+    owner: str | None = None,
 ) -> SlaClock:
-    return SlaClock(kind=kind, rule=rule, started_at=started_at, base_deadline=base_deadline)
+    return SlaClock(
+        kind=kind, rule=rule, owner=owner, started_at=started_at, base_deadline=base_deadline
+    )
 
 
 class SlaState(StrictModel):
-    """The SLA of one case: JSON-serializable, for a Faust table keyed by case id."""
+    """The SLA of one case: JSON-serializable, for a Faust table keyed by case id.
+
+    `retired` keeps a replaced clock (the previous owner's acknowledgement clock) while it
+    still owes an alert reached before it was replaced, so that a tick coming late loses
+    nothing; `mark_emitted` drops it once it owes nothing more.
+    """
 
     case_id: CaseId
     body: BodyId | None = None
     resolution: SlaClock
     acknowledgement: SlaClock | None = None
+    retired: tuple[SlaClock, ...] = ()
 
     def clocks(self) -> list[SlaClock]:
-        return [c for c in (self.acknowledgement, self.resolution) if c is not None]
+        current = [c for c in (self.acknowledgement, self.resolution) if c is not None]
+        return [*self.retired, *current]
 
     @property
     def deadline_at(self) -> datetime | None:
@@ -229,7 +253,7 @@ def due_alerts(state: SlaState, now: datetime) -> list[Alert]:
         Alert(
             alert_id=alert_id(state.case_id, clock.kind, kind, clock.generation),
             case_id=state.case_id,
-            body=state.body,
+            body=clock.owner or state.body,
             clock=clock.kind,
             kind=kind,
             percent=percent,
@@ -249,16 +273,23 @@ def mark_emitted(state: SlaState, alerts: Iterable[Alert]) -> SlaState:
     """The state after `alerts` were published. Alerts of another case or of an older
     generation are ignored: their clock has moved on."""
     sent = {(a.clock, a.generation, a.kind) for a in alerts if a.case_id == state.case_id}
-    changes: dict[str, SlaClock] = {}
-    for clock in state.clocks():
+
+    def marked(clock: SlaClock) -> SlaClock:
         kinds = tuple(
             kind
             for kind, _ in clock.points()
             if kind in clock.fired or (clock.kind, clock.generation, kind) in sent
         )
-        if kinds != clock.fired:
-            changes[clock.kind.value] = clock.model_copy(update={"fired": kinds})
-    return state.model_copy(update=changes) if changes else state
+        return clock if kinds == clock.fired else clock.model_copy(update={"fired": kinds})
+
+    ack = None if state.acknowledgement is None else marked(state.acknowledgement)
+    resolution = marked(state.resolution)
+    retired = tuple(c for c in map(marked, state.retired) if c.pending())
+    if (ack, resolution, retired) == (state.acknowledgement, state.resolution, state.retired):
+        return state
+    return state.model_copy(
+        update={"acknowledgement": ack, "resolution": resolution, "retired": retired}
+    )
 
 
 def next_alert_at(state: SlaState) -> datetime | None:

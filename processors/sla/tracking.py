@@ -57,31 +57,42 @@ def open_sla(
     )
     acknowledgement = None
     if body is not None and assigned_at is not None and policy.acknowledgement is not None:
-        acknowledgement = _new_ack(None, policy.acknowledgement, assigned_at, calendar)
+        acknowledgement = _new_ack(None, body, policy.acknowledgement, assigned_at, calendar)
     return SlaState(
         case_id=case_id, body=body, resolution=resolution, acknowledgement=acknowledgement
     )
 
 
 def _new_ack(
-    old: SlaClock | None, rule: DeadlineRule, at: datetime, calendar: WorkingCalendar
+    old: SlaClock | None,
+    owner: str | None,
+    rule: DeadlineRule,
+    at: datetime,
+    calendar: WorkingCalendar,
 ) -> SlaClock:
-    clock = start_clock(ClockKind.ACKNOWLEDGEMENT, rule, at, _deadline(calendar, rule, at))
+    deadline = _deadline(calendar, rule, at)
+    clock = start_clock(ClockKind.ACKNOWLEDGEMENT, rule, at, deadline, owner=owner)
     if old is not None:
         clock = clock.model_copy(update={"generation": old.generation + 1})
     return clock
 
 
 def change_policy(
-    state: SlaState, policy: Policy, calendar: WorkingCalendar, at: datetime
+    state: SlaState,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    at: datetime,
+    *,
+    acknowledgement: bool = True,
 ) -> SlaState:
     """The clocks under `policy` from `at` on: same starts and pauses, new rules. An
-    acknowledgement clock the new policy does not have is stopped at `at`."""
+    acknowledgement clock the new policy does not have is stopped at `at`. With
+    `acknowledgement=False` only the resolution clock changes."""
     resolution = state.resolution.with_rule(
         policy.resolution, _deadline(calendar, policy.resolution, state.resolution.started_at), at
     )
     ack = state.acknowledgement
-    if ack is not None:
+    if ack is not None and acknowledgement:
         if policy.acknowledgement is None:
             ack = ack.stop(at)
         else:
@@ -98,7 +109,9 @@ def after_transition(
     """The SLA after an accepted transition. `policy` is the one for the case as it is now
     (its category and its owner after the transition)."""
     at = entry.effective_at
-    state = change_policy(state, policy, calendar, at)
+    handed_over = entry.transition in _HANDED_OVER and entry.to_status in _AWAITING_ACK
+    # On a handover the old owner's acknowledgement clock keeps its own rule.
+    state = change_policy(state, policy, calendar, at, acknowledgement=not handed_over)
     resolution = state.resolution
     if entry.to_status is CaseStatus.WAITING_FOR_CITIZEN:
         resolution = resolution.pause(at)
@@ -110,13 +123,21 @@ def after_transition(
         resolution = resolution.stop(at)
 
     ack = state.acknowledgement
-    if entry.transition in _HANDED_OVER and entry.to_status in _AWAITING_ACK:
-        if policy.acknowledgement is not None:
-            ack = _new_ack(ack, policy.acknowledgement, at, calendar)
-        elif ack is not None:
+    retired = state.retired
+    if handed_over:
+        if ack is not None:
             ack = ack.stop(at)  # kept, stopped, so that its generations keep counting
+        if policy.acknowledgement is not None:
+            if ack is not None and ack.pending():
+                retired = (*retired, ack)  # it still owes what it reached before `at`
+            ack = _new_ack(ack, entry.owner_after, policy.acknowledgement, at, calendar)
     elif ack is not None and entry.to_status not in _AWAITING_ACK:
         ack = ack.stop(at)
     return state.model_copy(
-        update={"body": entry.owner_after, "resolution": resolution, "acknowledgement": ack}
+        update={
+            "body": entry.owner_after,
+            "resolution": resolution,
+            "acknowledgement": ack,
+            "retired": retired,
+        }
     )

@@ -72,7 +72,7 @@ def test_a_pause_moves_the_deadline_by_the_paused_time_even_across_dst() -> None
     assert next_alert_at(paused) == START + ALLOWED / 2  # owed before the pause began
     resumed = paused.model_copy(update={"resolution": paused.resolution.resume(end)})
     assert resumed.deadline_at == DEADLINE + timedelta(hours=143)
-    assert resumed.resolution.generation == 1
+    assert resumed.resolution.generation == 0  # nothing emitted was moved: same names
     # The 50% point came before the pause and did not move; 80% and the breach did.
     points = {a.kind: a.due_at for a in due_alerts(resumed, DEADLINE + 10 * DAY)}
     assert points["warning_50"] == START + ALLOWED / 2
@@ -96,11 +96,27 @@ def test_an_ordinary_pause_re_arms_nothing() -> None:
     assert kinds(log) == ["warning_50"]
     clock = state.resolution.pause(START + 17 * DAY).resume(START + 27 * DAY)
     state = state.model_copy(update={"resolution": clock})
-    assert clock.generation == 1
     assert clock.fired == ("warning_50",)  # its point did not move: still emitted
+    assert clock.generation == 0
     state = tick(state, DEADLINE + 30 * DAY, log)
     assert kinds(log) == ["warning_50", "warning_80", "breach"]
-    assert [a.generation for a in log] == [0, 1, 1]
+    assert [a.generation for a in log] == [0, 0, 0]
+
+
+def test_alert_names_do_not_depend_on_whether_the_tick_came_before_a_pause_ended() -> None:
+    def life(tick_during_pause: bool) -> list[str]:
+        log: list[Alert] = []
+        state = new_sla()
+        clock = state.resolution.pause(START + 16 * DAY)  # after the 50% point (day 15)
+        state = state.model_copy(update={"resolution": clock})
+        if tick_during_pause:
+            state = tick(state, START + 17 * DAY, log)
+        state = state.model_copy(update={"resolution": state.resolution.resume(START + 20 * DAY)})
+        tick(state, DEADLINE + 30 * DAY, log)
+        return [a.alert_id for a in log]
+
+    assert life(True) == life(False)
+    assert life(True)[0] == "CASE-7K3M-9QXD-2B4F/resolution/warning_50/g0"
 
 
 def test_a_pause_reported_late_re_arms_the_warnings_it_moved_into_the_future() -> None:
@@ -130,6 +146,7 @@ def test_a_longer_deadline_re_arms_a_shorter_one_fires_at_once() -> None:
         shorter, MILAN.deadline(START, 10, DayKind.CALENDAR), START + 20 * DAY
     )
     assert clock.fired == ("warning_50",)
+    assert clock.generation == 0  # nothing re-armed
     moved = state.model_copy(update={"resolution": clock})
     assert kinds(due_alerts(moved, START + 20 * DAY)) == ["warning_80", "breach"]
 
@@ -139,7 +156,7 @@ def test_reopening_counts_the_resolved_time_as_a_pause() -> None:
     clock = state.resolution.stop(START + 20 * DAY).reopen(START + 35 * DAY)
     assert clock.stopped_at is None
     assert clock.deadline == DEADLINE + 15 * DAY
-    assert clock.generation == 1
+    assert clock.generation == 0
 
 
 def test_mark_emitted_ignores_stale_and_foreign_alerts() -> None:

@@ -1,6 +1,6 @@
 """The lifecycle drives the clocks: acknowledgement, pauses, reopening, reassignment."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from processors.lifecycle import Accepted, CaseState, apply
 from processors.sla import (
@@ -11,6 +11,7 @@ from processors.sla import (
     after_transition,
     due_alerts,
     load_policies,
+    mark_emitted,
     next_alert_at,
     open_sla,
 )
@@ -97,6 +98,35 @@ def test_a_reassigned_case_gives_the_new_body_its_own_acknowledgement_clock() ->
     ]
 
 
+def test_a_late_tick_still_emits_what_the_previous_owner_owed_before_the_handover() -> None:
+    case = Case()
+    case.do(RECEIVED, Transition.ASSIGN, reassign_to="strade")
+    # strade's term ends at midnight between Wednesday 6 and Thursday 7 March; no tick runs
+    # until the front office moves the case 30 seconds later.
+    late = datetime(2024, 3, 6, 23, 0, 30, tzinfo=UTC)
+    state = case.state
+    outcome = apply(
+        state,
+        StatusUpdate(
+            case_id=CASE,
+            transition=Transition.REASSIGN,
+            actor=Actor.FRONT_OFFICE,
+            reason="wrong office",
+            reported_at=late,
+            reassign_to="verde",
+        ),
+        late,
+    )
+    assert isinstance(outcome, Accepted)
+    sla = after_transition(case.sla, outcome.entry, POLICIES.for_case(None, "verde"), MILAN)
+    owed = [(a.body, a.kind, a.generation) for a in due_alerts(sla, late)]
+    assert owed == [("strade", "warning_50", 0), ("strade", "breach", 0)]
+    sla = mark_emitted(sla, due_alerts(sla, late))
+    assert sla.retired == ()
+    assert sla.acknowledgement is not None
+    assert sla.acknowledgement.owner == "verde"
+
+
 def test_waiting_for_the_citizen_moves_the_deadline_by_the_wait() -> None:
     case = Case()
     case.do(RECEIVED, Transition.ASSIGN, reassign_to="strade")
@@ -119,7 +149,7 @@ def test_not_solved_reopens_the_clock_without_a_fresh_30_days() -> None:
     assert case.sla.acknowledgement.stopped_at is None  # strade must acknowledge again
     case.run_until(DEADLINE + 10 * DAY)
     res = [(a.kind, a.generation) for a in case.log if a.clock is ClockKind.RESOLUTION]
-    assert res == [("warning_50", 0), ("warning_80", 1), ("breach", 1)]
+    assert res == [("warning_50", 0), ("warning_80", 0), ("breach", 0)]
 
 
 def test_a_new_owner_with_a_shorter_policy_can_be_late_at_once() -> None:
