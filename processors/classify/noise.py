@@ -41,7 +41,8 @@ _OCR_CONFUSIONS: tuple[tuple[str, str], ...] = (
     (",", "."),
 )
 
-_ACCENTS = str.maketrans("àáèéìíòóùúÀÈÉÌÒÙ’‘“”«»", "aaeeiioouuAEEIOU''\"\"\"\"")
+# Typographic quotes (\u2019 \u2018 \u201c \u201d) come out of OCR as plain ones.
+_ACCENTS = str.maketrans("àáèéìíòóùúÀÈÉÌÒÙ\u2019\u2018\u201c\u201d«»", 'aaeeiioouuAEEIOU\'\'""""')
 _WORD = re.compile(r"[^\W\d_]{5,}")
 
 
@@ -77,8 +78,20 @@ def typos(text: str, rng: random.Random, *, rate: float = 0.04) -> str:
 
 
 _KEYBOARD_NEIGHBOURS = {
-    "a": "sqz", "e": "wrd", "i": "uok", "o": "ipl", "u": "yij", "n": "bm", "m": "n",
-    "r": "et", "t": "ry", "s": "adw", "l": "kp", "c": "xv", "d": "sf", "p": "ol",
+    "a": "sqz",
+    "e": "wrd",
+    "i": "uok",
+    "o": "ipl",
+    "u": "yij",
+    "n": "bm",
+    "m": "n",
+    "r": "et",
+    "t": "ry",
+    "s": "adw",
+    "l": "kp",
+    "c": "xv",
+    "d": "sf",
+    "p": "ol",
 }
 
 
@@ -96,7 +109,7 @@ def _slip(word: str, rng: random.Random) -> str:
 
 
 def _drop_accents(text: str, rng: random.Random, p: float) -> str:
-    if not any(ch in text for ch in "àáèéìíòóùú’"):
+    if not any(ch in text for ch in "àáèéìíòóùú\u2019"):
         return text
     if rng.random() < min(1.0, 0.6 * p):
         return text.translate(_ACCENTS)
@@ -141,9 +154,7 @@ def _mangle_spacing(text: str, rng: random.Random, p: float) -> str:
         r = rng.random()
         if ch == " " and r < p * 0.5:
             out.append("\n")
-        elif ch == " " and r < p * 0.7:
-            continue
-        elif ch.isalpha() and r < p * 0.06:
+        elif (ch == " " and r < p * 0.7) or (ch.isalpha() and r < p * 0.06):
             continue
         elif r < p * 0.02:
             out.append(ch + rng.choice(".,'`;:"))

@@ -12,32 +12,18 @@ import io
 import random
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from processors.classify.corpus.pieces import PIECES, Pieces
-from processors.classify.corpus.sources import CORPUS_DIR, BaseText, load_base_texts
+from processors.classify.corpus.sources import BaseText, load_base_texts
+from processors.classify.data import CORPUS_COLUMNS, DEFAULT_CORPUS, CorpusRow
 from processors.classify.noise import ocr_noise, typos
 
 DEFAULT_SEED = 20240601
-CORPUS_FILE = CORPUS_DIR / "corpus.csv"
-COLUMNS = ("text", "label", "language", "group", "style")
 # Web and app forms are the busiest channel, so each base text gets two form entries.
 STYLES = ("form", "form", "email", "angry", "letter", "chat", "operator", "ocr")
 # A short entry is typed alone, set in a few words of its own, or sent as a chat message.
 PHRASE_STYLES = ("short", "short", "short")
-
-
-@dataclass(frozen=True)
-class CorpusRow:
-    """One labeled example. `group` is shared by all variants of one base text, so a split by
-    group never tests on a rewording of a training sentence."""
-
-    text: str
-    label: str
-    language: str
-    group: str
-    style: str
 
 
 class _Composer:
@@ -146,7 +132,6 @@ def _angry(c: _Composer) -> str:
 
 
 def _letter(c: _Composer) -> str:
-    r = c.rng
     head = f"{c.city}, {c.date()}"
     recipient = c.fill(
         "Al Comune di {city}\nUfficio Relazioni con il Pubblico"
@@ -228,7 +213,7 @@ def corpus_csv(rows: Iterable[CorpusRow]) -> str:
     """Render rows as CSV text with the header `text,label,language,group,style`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(CORPUS_COLUMNS)
     for row in rows:
         writer.writerow((row.text, row.label, row.language, row.group, row.style))
     return buffer.getvalue()
@@ -237,7 +222,7 @@ def corpus_csv(rows: Iterable[CorpusRow]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--out", type=Path, default=CORPUS_FILE)
+    parser.add_argument("--out", type=Path, default=DEFAULT_CORPUS)
     args = parser.parse_args(argv)
     rows = generate_corpus(load_base_texts(), args.seed)
     args.out.write_text(corpus_csv(rows), encoding="utf-8")
