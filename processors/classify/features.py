@@ -32,7 +32,7 @@ class TrainingParams(StrictModel):
     min_df: Annotated[int, Field(ge=1)] = 2
     calibration_folds: Annotated[int, Field(ge=2)] = 3
     language_c: Annotated[float, Field(gt=0)] = 10.0
-    language_char_ngrams: tuple[int, int] = (1, 3)
+    language_char_ngrams: tuple[int, int] = (1, 4)
     # Telling Italian from English needs far fewer examples than 39 categories do.
     language_sample: Annotated[int, Field(ge=100)] = 4000
     # Quoted replies and pasted documents add nothing after the first pages and cost time.

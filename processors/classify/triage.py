@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from processors.classify.model import Prediction
 
-DEFAULT_THRESHOLD = 0.40
+DEFAULT_THRESHOLD = 0.45
 
 
 def routing_confidence(prediction: Prediction, bodies: Mapping[str, str] | None = None) -> float:
