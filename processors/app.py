@@ -6,12 +6,15 @@
 `processors.sla`); agents only move bytes and call it.
 """
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import faust
 
 from processors.bodies import load_bodies
 from processors.cases.book import CaseBook, Classify, Guess
+from processors.classify import Classifier, routing_confidence
+from processors.classify.model import MODEL_DIR
 from processors.dedup import Deduplicator
 from processors.routing import load_rules
 from processors.settings import WorkerSettings
@@ -21,6 +24,7 @@ from processors.stages import cases, dedup, intake
 from processors.stages.output import Outputs
 from processors.stages.topology import build_topology
 from processors.taxonomy import load_taxonomy
+from schemas.routing import CategoryCandidate
 
 
 def worker_clock(settings: WorkerSettings) -> Clock:
@@ -30,17 +34,36 @@ def worker_clock(settings: WorkerSettings) -> Clock:
     return ScaledClock(settings.worker_clock_rate, origin)
 
 
-def no_model(text: str) -> Guess:
-    """Until a classifier is configured, every case without a category hint is sorted by
-    a person."""
-    return Guess(None, 0.0)
+def model_classify(classifier: Classifier, owners: Mapping[str, str]) -> Classify:
+    """The classifier as the case book asks for it. The confidence is the routing
+    confidence: how sure the model is of the body, which is what sorting needs (a text torn
+    between potholes and manholes is still surely for the roads department)."""
+
+    def classify(text: str) -> Guess:
+        p = classifier.predict(text)
+        return Guess(
+            p.category,
+            routing_confidence(p, owners),
+            p.language,
+            tuple(
+                CategoryCandidate(category=a.category, confidence=a.confidence)
+                for a in p.alternatives
+            ),
+        )
+
+    return classify
 
 
-def build_book(settings: WorkerSettings, classify: Classify = no_model) -> CaseBook:
+def build_book(settings: WorkerSettings, classify: Classify | None = None) -> CaseBook:
+    """The case book of this deployment: its bodies, taxonomy, rules, SLA policies and
+    classifier (the shipped model, or `SPORTELLO_CLASSIFIER_DIR`, unless one is given)."""
     bodies = load_bodies(settings.bodies_file)
     body_ids = frozenset(b.id for b in bodies)
     taxonomy = load_taxonomy(settings.taxonomy_file, body_ids)
     codes = frozenset(c.code for c in taxonomy)
+    if classify is None:
+        model = Classifier.load(settings.classifier_dir or MODEL_DIR, categories=codes)
+        classify = model_classify(model, {c.code: c.body for c in taxonomy})
     policies = load_policies(settings.sla_policies_file, body_ids=body_ids, category_codes=codes)
     return CaseBook(
         classify=classify,

@@ -26,7 +26,7 @@ class WorkerSettings(CommonSettings):
     ] = None
     triage_below: Annotated[
         float, Field(ge=0, le=1, description="cases classified less surely go to triage")
-    ] = 0.5
+    ] = 0.45
     worker_tick_s: Annotated[float, Field(gt=0, description="how often SLA timers look")] = 5.0
     worker_clock_rate: Annotated[
         float, Field(gt=0, description="1 in production; tests run SLA time faster")

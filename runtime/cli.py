@@ -88,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply PostgreSQL migrations")
     p_schemas = sub.add_parser("schemas", help="export event JSON Schemas")
     p_schemas.add_argument("--check", action="store_true", help="fail if the export is stale")
+    p_train = sub.add_parser(
+        "train", help="evaluate, train and save the classifier", add_help=False
+    )
+    p_train.add_argument("args", nargs=argparse.REMAINDER, help="see 'sportello train --help'")
     p_run = sub.add_parser("run", help="run services in the foreground")
     p_run.add_argument("services", nargs="*", help="web, worker, sink (default: all)")
     args = parser.parse_args(argv)
@@ -104,6 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _schemas(args.check)
             case "run":
                 return _run(args.services)
+            case "train":
+                from processors.classify.command import main as train_main
+
+                return train_main(args.args)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a set-up command says what went wrong in one line
