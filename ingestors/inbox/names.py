@@ -26,13 +26,14 @@ class NameKind(StrEnum):
 
 def classify_name(name: str) -> tuple[NameKind, str]:
     """What the name alone says to do with a file, and why (empty reason when OK)."""
+    problem = unsafe_reason(name)
+    if problem:
+        # Checked first: "..\\..\\x.pdf" starts with a dot but must not sit unseen.
+        return NameKind.UNSAFE, problem
     if name.startswith("."):
         return NameKind.HIDDEN, "hidden file"
     if name.lower().endswith(PARTIAL_SUFFIX):
         return NameKind.PARTIAL, "still being written"
-    problem = unsafe_reason(name)
-    if problem:
-        return NameKind.UNSAFE, problem
     return NameKind.OK, ""
 
 
@@ -68,12 +69,7 @@ def check_reference(name: str) -> str:
 def display_name(name: str) -> str:
     """A printable form of any name, for logs, events and reports (undecodable bytes as \\xNN)."""
     text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return "".join(
-        ch
-        if unicodedata.category(ch)[0] != "C" and ch not in "\u2028\u2029"
-        else f"\\u{ord(ch):04x}"
-        for ch in text
-    )
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
 
 
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._ +=@,()\[\]{}-]")

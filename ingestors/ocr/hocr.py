@@ -111,7 +111,7 @@ class _HocrParser(HTMLParser):
                 self._line_has_words = True
         elif classes & _LINE:
             role = "line"
-            self.out.end_line()
+            self._flush_line()  # an unclosed line before this one ends here
             self._line_text = []
             self._line_has_words = False
         elif classes & _PAR:
@@ -143,13 +143,16 @@ class _HocrParser(HTMLParser):
                     self.out.line.append(OcrWord(text, self._word_conf))
                 self._word_text = None
         elif role == "line":
-            if not self._line_has_words and self._line_text:
-                for token in "".join(self._line_text).split():
-                    self.out.line.append(OcrWord(token))
-            self._line_text = None
-            self.out.end_line()
+            self._flush_line()
         elif role in ("par", "page"):
             self.out.end_paragraph()
+
+    def _flush_line(self) -> None:
+        if not self._line_has_words and self._line_text:
+            for token in "".join(self._line_text).split():
+                self.out.line.append(OcrWord(token))
+        self._line_text = None
+        self.out.end_line()
 
     def handle_data(self, data: str) -> None:
         if self._word_text is not None:

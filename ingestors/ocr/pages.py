@@ -7,6 +7,7 @@ service. Both raise `UnreadableDocument` with a stable reason for a file that ca
 """
 
 import io
+import re
 import signal
 from dataclasses import dataclass
 from enum import StrEnum
@@ -17,9 +18,9 @@ from PIL import Image
 
 from ingestors.ocr.model import UnreadableDocument
 
-# PDFium's FPDF_GetLastError codes (fpdfview.h).
-_PDF_ERR_SUCCESS = 0
+# PDFium's FPDF_GetLastError code for a missing or wrong password (fpdfview.h).
 _PDF_ERR_PASSWORD = 4
+_MAX_SCAN_BYTES = 16 * 1024 * 1024
 _MAX_RENDER_PIXELS = 60_000_000
 """A page rendered bigger than this (a poster at 300 dpi) is rendered at a lower dpi."""
 
@@ -104,10 +105,24 @@ def _open_pdf(path: str) -> pdfium.PdfDocument:
     except pdfium.PdfiumError as exc:
         if exc.err_code == _PDF_ERR_PASSWORD:
             raise UnreadableDocument("encrypted_pdf", "the PDF needs a password") from None
-        if exc.err_code == _PDF_ERR_SUCCESS:
-            # PDFium refuses a document whose page tree is empty without naming an error.
+        if _empty_page_tree(path):
             raise UnreadableDocument("no_pages", "the PDF has no pages") from None
         raise UnreadableDocument("unreadable_pdf", str(exc)) from None
+
+
+_PAGES_COUNT_0 = re.compile(
+    rb"/Type\s*/Pages\b[^>]*?/Count\s+0\b|/Count\s+0\b[^>]*?/Type\s*/Pages\b"
+)
+_PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![s\w])")
+
+
+def _empty_page_tree(path: str) -> bool:
+    """PDFium refuses a document whose page tree is empty, and its error code for that is
+    not reliable (a stale code from an earlier file); so look for `/Count 0` on the page
+    tree and no page object in the file itself."""
+    with open(path, "rb") as file:
+        data = file.read(_MAX_SCAN_BYTES)
+    return bool(_PAGES_COUNT_0.search(data)) and not _PAGE_OBJECT.search(data)
 
 
 def _inspect_pdf(path: str) -> DocumentInfo:
