@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from runtime.errors import BrokerUnavailable
@@ -55,12 +56,9 @@ class KafkaPublishedCheck:
             request_timeout_ms=max(self._timeout_ms, 5000) + 1000,
         )
         try:
+            partitions = await topic_partitions(self._bootstrap, topic)
             await consumer.start()
-            await consumer.topics()
-            partitions = consumer.partitions_for_topic(topic) or set()
-            if not partitions:
-                raise BrokerUnavailable(f"topic {topic} has no known partitions")
-            tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+            tps = [TopicPartition(topic, p) for p in partitions]
             consumer.assign(tps)
             start_ms = int((since - self._lead).timestamp() * 1000)
             stop_ms = int((since + self._window).timestamp() * 1000)
@@ -105,6 +103,24 @@ class KafkaPublishedCheck:
                 if record.timestamp > stop_ms or position >= end:
                     return False
         return False
+
+
+async def topic_partitions(bootstrap: str, topic: str) -> list[int]:
+    """The partition numbers of `topic`; raises `BrokerUnavailable` if none can be had."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    try:
+        await admin.start()
+        described = await admin.describe_topics([topic])
+    except (KafkaError, OSError) as exc:
+        raise BrokerUnavailable(f"cannot describe {topic}: {exc}") from exc
+    finally:
+        await admin.close()
+    partitions = sorted(
+        p["partition"] for d in described if d.get("topic") == topic for p in d["partitions"]
+    )
+    if not partitions:
+        raise BrokerUnavailable(f"topic {topic} has no partitions (does it exist?)")
+    return partitions
 
 
 def _event_id(value: bytes | None) -> str | None:

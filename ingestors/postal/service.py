@@ -6,7 +6,7 @@ import logging
 from ingestors.inbox.folders import InboxFolders
 from ingestors.inbox.published import KafkaPublishedCheck
 from ingestors.inbox.service import run_watcher
-from ingestors.inbox.watcher import InboxWatcher, WatcherConfig, utc_now
+from ingestors.inbox.watcher import EventPublisher, InboxWatcher, WatcherConfig, utc_now
 from ingestors.postal.handler import PostalHandler
 from ingestors.postal.plan import PostalPlanner
 from ingestors.postal.settings import PostalSettings
@@ -35,12 +35,10 @@ def watcher_config(settings: PostalSettings) -> WatcherConfig:
     )
 
 
-async def serve(settings: PostalSettings, stop: asyncio.Event) -> None:
-    """Run the postal reader until `stop` is set."""
-    blobs = BlobStore(settings.blob_dir)
-    publisher = Publisher(settings.kafka_bootstrap, client_id=CLIENT_ID)
-    await publisher.start()
-    folders = InboxFolders(settings.postal_inbox_dir, settings.tz)
+def build_postal_watcher(
+    settings: PostalSettings, *, publisher: EventPublisher, blobs: BlobStore
+) -> InboxWatcher:
+    """The postal reader, with the collaborators given (tests pass their own publisher)."""
     policy = PostalPolicy(
         receipt=settings.postal_legal_receipt,
         review_below=settings.postal_review_below,
@@ -54,8 +52,8 @@ async def serve(settings: PostalSettings, stop: asyncio.Event) -> None:
         companion_wait_s=settings.postal_companion_wait_s,
         clock=utc_now,
     )
-    watcher = InboxWatcher(
-        folders=folders,
+    return InboxWatcher(
+        folders=InboxFolders(settings.postal_inbox_dir, settings.tz),
         planner=PostalPlanner(),
         handler=handler,
         publisher=publisher,
@@ -63,7 +61,18 @@ async def serve(settings: PostalSettings, stop: asyncio.Event) -> None:
         blobs=blobs,
         config=watcher_config(settings),
     )
-    log.info("watching %s (legal receipt: %s)", folders.inbox, policy.receipt.value)
+
+
+async def serve(settings: PostalSettings, stop: asyncio.Event) -> None:
+    """Run the postal reader until `stop` is set."""
+    publisher = Publisher(settings.kafka_bootstrap, client_id=CLIENT_ID)
+    await publisher.start()
+    watcher = build_postal_watcher(
+        settings, publisher=publisher, blobs=BlobStore(settings.blob_dir)
+    )
+    log.info(
+        "watching %s (legal receipt: %s)", watcher.folders.inbox, settings.postal_legal_receipt
+    )
     try:
         await run_watcher(watcher, stop)
     finally:

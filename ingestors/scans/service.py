@@ -7,7 +7,7 @@ import shutil
 from ingestors.inbox.folders import InboxFolders
 from ingestors.inbox.published import KafkaPublishedCheck
 from ingestors.inbox.service import run_watcher
-from ingestors.inbox.watcher import InboxWatcher, WatcherConfig
+from ingestors.inbox.watcher import EventPublisher, InboxWatcher, WatcherConfig
 from ingestors.ocr.reader import DocumentReader
 from ingestors.ocr.tesseract import TesseractPool
 from ingestors.scans.handler import ScanHandler
@@ -55,41 +55,61 @@ async def check_tesseract(pool: TesseractPool) -> None:
         raise SystemExit(f"tesseract lacks language data: {', '.join(missing)}")
 
 
-async def serve(settings: ScanSettings, stop: asyncio.Event) -> None:
-    """Run the scan watcher until `stop` is set."""
+def build_scan_watcher(
+    settings: ScanSettings,
+    *,
+    reader: DocumentReader,
+    publisher: EventPublisher,
+    blobs: BlobStore,
+) -> InboxWatcher:
+    """The scan watcher, with the collaborators given (tests pass their own publisher)."""
+    handler = ScanHandler(
+        reader,
+        blobs,
+        ScanPolicy(
+            min_word_confidence=settings.ocr_min_word_confidence,
+            review_below=settings.ocr_review_below,
+        ),
+    )
+    return InboxWatcher(
+        folders=InboxFolders(settings.scan_inbox_dir, settings.tz),
+        planner=ScanPlanner(),
+        handler=handler,
+        publisher=publisher,
+        published=KafkaPublishedCheck(settings.kafka_bootstrap, client_id=CLIENT_ID),
+        blobs=blobs,
+        config=watcher_config(settings, reader.tesseract.workers),
+    )
+
+
+def build_reader(settings: ScanSettings) -> DocumentReader:
     pool = TesseractPool(
         workers=settings.ocr_workers,
         languages=settings.ocr_languages,
         timeout_s=settings.ocr_page_timeout_s,
     )
-    await check_tesseract(pool)
-    blobs = BlobStore(settings.blob_dir)
+    return DocumentReader(
+        pool,
+        render_dpi=settings.ocr_render_dpi,
+        min_text_layer_chars=settings.ocr_min_text_layer_chars,
+    )
+
+
+async def serve(settings: ScanSettings, stop: asyncio.Event) -> None:
+    """Run the scan watcher until `stop` is set."""
+    reader = build_reader(settings)
+    await check_tesseract(reader.tesseract)
     publisher = Publisher(settings.kafka_bootstrap, client_id=CLIENT_ID)
     await publisher.start()
-    folders = InboxFolders(settings.scan_inbox_dir, settings.tz)
-    log.info("watching %s with %d OCR workers", folders.inbox, pool.workers)
     try:
-        async with DocumentReader(
-            pool,
-            render_dpi=settings.ocr_render_dpi,
-            min_text_layer_chars=settings.ocr_min_text_layer_chars,
-        ) as reader:
-            handler = ScanHandler(
-                reader,
-                blobs,
-                ScanPolicy(
-                    min_word_confidence=settings.ocr_min_word_confidence,
-                    review_below=settings.ocr_review_below,
-                ),
+        async with reader:
+            watcher = build_scan_watcher(
+                settings, reader=reader, publisher=publisher, blobs=BlobStore(settings.blob_dir)
             )
-            watcher = InboxWatcher(
-                folders=folders,
-                planner=ScanPlanner(),
-                handler=handler,
-                publisher=publisher,
-                published=KafkaPublishedCheck(settings.kafka_bootstrap, client_id=CLIENT_ID),
-                blobs=blobs,
-                config=watcher_config(settings, pool.workers),
+            log.info(
+                "watching %s with %d OCR workers",
+                watcher.folders.inbox,
+                reader.tesseract.workers,
             )
             await run_watcher(watcher, stop)
     finally:
