@@ -120,3 +120,7 @@ class Backoff:
 
     def reset(self, key: str) -> None:
         self._attempts.pop(key, None)
+
+    def keep_only(self, keys: set[str]) -> None:
+        for key in [k for k in self._attempts if k not in keys]:
+            del self._attempts[key]

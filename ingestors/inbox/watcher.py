@@ -11,6 +11,9 @@ twice (see ledger.py):
 5. publish the `SubmissionReceived` (or `DeadLettered`) and wait for the broker's ack;
 6. move the files to `processed/<date>/` (or `failed/` with a reason JSON), clear the marker.
 
+Steps 2-6 are `UnitPipeline` (pipeline.py); this module is the loop around it: listing,
+stability, dispatch with a bound on units in flight, retries, shutdown and figures.
+
 A broker that is down leaves the files in the inbox and retries with back-off. An exception
 from a handler is retried a few times, then the unit is refused as `internal_error`: bad
 input never stops the watcher and never disappears.
@@ -18,75 +21,36 @@ input never stops the watcher and never disappears.
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 
 from watchfiles import awatch
 
-from ingestors.inbox.folders import InboxFolders, free_name, read_file, sha256_of_file
-from ingestors.inbox.ledger import (
-    FailureReport,
-    InflightMarker,
-    Ledger,
-    name_to_hex,
-    settle_until,
-)
-from ingestors.inbox.names import NameKind, classify_name, display_name, safe_name, unsafe_reason
+from ingestors.inbox.folders import InboxFolders
+from ingestors.inbox.ledger import InflightMarker
+from ingestors.inbox.names import NameKind, classify_name, display_name
+from ingestors.inbox.pipeline import Later, UnitPipeline
+from ingestors.inbox.ports import EventPublisher, WatcherConfig, utc_now
 from ingestors.inbox.published import PublishedCheck
 from ingestors.inbox.stability import FileStat, StabilityTracker
 from ingestors.inbox.units import (
-    Accept,
     Backoff,
-    Job,
-    Outcome,
     Planner,
-    Reject,
     Rejection,
     Unit,
     UnitHandler,
-    Wait,
 )
 from ingestors.ocr.model import OcrUnavailable
 from runtime.blobstore import BlobStore
 from runtime.errors import BrokerUnavailable
-from schemas import topics
-from schemas.deadletter import DeadLetter
-from schemas.events import DeadLettered, Event, SubmissionReceived
-from schemas.submission import Channel
 
 log = logging.getLogger(__name__)
 
-
-class EventPublisher(Protocol):
-    async def publish(self, topic: str, event: Event[Any], *, key: str | None = None) -> None: ...
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class WatcherConfig:
-    channel: Channel
-    stage: str
-    """Who gives up on refused files, in dead letters: e.g. `ingestors.scans`."""
-    source: str
-    """The events' source: e.g. `/ingestors/scans`."""
-    stable_s: float = 2.0
-    rescan_s: float = 30.0
-    orphan_after_s: float = 3600.0
-    max_in_flight: int = 4
-    settle_s: float = 10.0
-    max_attempts: int = 3
-    max_file_bytes: int = 200 * 1024 * 1024
-    shutdown_grace_s: float = 10.0
-    watch_events: bool = True
+__all__ = ["EventPublisher", "InboxWatcher", "WatcherConfig", "WatcherStats", "utc_now"]
 
 
 @dataclass(frozen=True)
@@ -121,18 +85,21 @@ class InboxWatcher:
     ) -> None:
         self.folders = folders
         self._planner = planner
-        self._handler = handler
-        self._publisher = publisher
-        self._published = published
-        self._blobs = blobs
+        self._pipeline = UnitPipeline(
+            folders=folders,
+            handler=handler,
+            publisher=publisher,
+            published=published,
+            blobs=blobs,
+            config=config,
+            clock=clock,
+        )
         self.config = config
         self._clock = clock
-        self._ledger = Ledger(folders.inflight_dir)
         self._tracker = StabilityTracker(config.stable_s)
         self._backoff = Backoff()
         self._running: dict[str, asyncio.Task[None]] = {}
         self._running_names: dict[str, tuple[str, ...]] = {}
-        self._hashes_in_flight: set[str] = set()
         self._not_before: dict[str, float] = {}
         self._waiting_since: dict[str, float] = {}
         self._unclaimed_since: dict[str, float] = {}
@@ -169,7 +136,7 @@ class InboxWatcher:
         await asyncio.to_thread(self.folders.ensure)
         self.folders.lock()
         try:
-            await asyncio.to_thread(self._sweep_ledger)
+            await asyncio.to_thread(self._pipeline.sweep_ledger)
             watch = asyncio.create_task(self._watch(stop)) if self.config.watch_events else None
             try:
                 while not stop.is_set():
@@ -226,12 +193,6 @@ class InboxWatcher:
         if pending:
             await asyncio.wait(pending)
 
-    def _sweep_ledger(self) -> None:
-        """Drop markers whose files have all been moved (the crash came after the move)."""
-        for marker in self._ledger.all():
-            if not any(os.path.lexists(self.folders.inbox / n) for n in marker.members):
-                self._ledger.clear(marker.sha256)
-
     # -- one scan ------------------------------------------------------------------------
 
     async def _scan(self) -> float:
@@ -270,6 +231,7 @@ class InboxWatcher:
         plan = self._planner.plan(safe)
         units.extend(plan.units)
         units.extend(self._orphans(plan.unclaimed, now))
+        self._forget_gone({u.key for u in units} | set(self._running))
         self._backlog_files = visible
         self._backlog_units = len(units) + len(self._running)
         self._oldest_age = max(0.0, now - oldest)
@@ -301,6 +263,13 @@ class InboxWatcher:
             self._start(unit)
         return wake_at
 
+    def _forget_gone(self, keys: set[str]) -> None:
+        """Drop retry and waiting state of units whose files have left the inbox."""
+        for table in (self._not_before, self._waiting_since, self._give_up):
+            for key in [k for k in table if k not in keys]:
+                del table[key]
+        self._backoff.keep_only(keys)
+
     def _orphans(self, unclaimed: tuple[str, ...], now: float) -> list[Unit]:
         for name in [n for n in self._unclaimed_since if n not in unclaimed]:
             del self._unclaimed_since[name]
@@ -329,7 +298,19 @@ class InboxWatcher:
 
     async def _run_unit(self, unit: Unit) -> None:
         try:
-            await self._process(unit)
+            now = self._clock().timestamp()
+            step = await self._pipeline.process(
+                unit,
+                self._stats.get(unit.main),
+                give_up=self._give_up.get(unit.key),
+                waited_s=now - self._waiting_since.get(unit.key, now),
+            )
+            if isinstance(step, Later):
+                if step.waiting:
+                    self._waiting_since.setdefault(unit.key, now)
+                self._retry_in(unit.key, step.delay_s)
+            elif step is not None:
+                self._done(unit, step)
         except asyncio.CancelledError:
             raise
         except BrokerUnavailable as exc:
@@ -357,183 +338,6 @@ class InboxWatcher:
     def _retry_in(self, key: str, delay: float) -> None:
         self._not_before[key] = self._clock().timestamp() + delay
 
-    # -- one unit ------------------------------------------------------------------------
-
-    async def _process(self, unit: Unit) -> None:
-        path = self.folders.inbox / unit.main
-        stat = self._stats.get(unit.main)
-        content: bytes | None = None
-        if stat is None:
-            digest = hashlib.sha256(b"not-a-regular-file\x00" + os.fsencode(unit.main)).hexdigest()
-        else:
-            try:
-                content = await asyncio.to_thread(read_file, path, self.config.max_file_bytes)
-                if content is None:
-                    digest = await asyncio.to_thread(sha256_of_file, path)
-                else:
-                    digest = hashlib.sha256(content).hexdigest()
-            except FileNotFoundError:
-                return  # gone since the scan: whoever took it has it
-        if digest in self._hashes_in_flight:
-            # The same content under two names: one at a time, so markers do not collide.
-            self._retry_in(unit.key, 1.0)
-            return
-        self._hashes_in_flight.add(digest)
-        try:
-            await self._process_content(unit, stat, content, digest)
-        finally:
-            self._hashes_in_flight.discard(digest)
-
-    async def _process_content(
-        self, unit: Unit, stat: FileStat | None, content: bytes | None, digest: str
-    ) -> None:
-        now = self._clock()
-        marker = await asyncio.to_thread(self._ledger.get, digest)
-        if marker is not None:
-            due = settle_until(marker, self.config.settle_s)
-            if now < due:
-                self._retry_in(unit.key, (due - now).total_seconds())
-                return
-            if await self._published.was_published(
-                marker.topic, marker.key, marker.event_id, marker.written_at
-            ):
-                log.info(
-                    "%s was published before a restart; finishing the move", display_name(unit.main)
-                )
-                await asyncio.to_thread(self._finish, marker)
-                self._done(unit, marker)
-                return
-        received_at = _received_at(stat, now)
-        outcome = await self._outcome(unit, content, digest, received_at, now)
-        if isinstance(outcome, Wait):
-            self._waiting_since.setdefault(unit.key, now.timestamp())
-            self._retry_in(unit.key, outcome.retry_in_s)
-            log.info("%s waits: %s", display_name(unit.key), outcome.reason)
-            return
-        event, fresh = await asyncio.to_thread(
-            self._prepare, unit, outcome, content, digest, received_at, now
-        )
-        await asyncio.to_thread(self._ledger.put, fresh)
-        await self._publisher.publish(fresh.topic, event, key=fresh.key)
-        await asyncio.to_thread(self._finish, fresh)
-        self._done(unit, fresh)
-
-    async def _outcome(
-        self,
-        unit: Unit,
-        content: bytes | None,
-        digest: str,
-        received_at: datetime,
-        now: datetime,
-    ) -> Outcome:
-        rejection = unit.rejection or self._give_up.get(unit.key)
-        if rejection is not None:
-            return Reject(rejection.reason, rejection.detail, unit.names)
-        if content is None:
-            return Reject(
-                "too_large",
-                f"larger than {self.config.max_file_bytes} bytes; not read",
-                unit.names,
-            )
-        waited = now.timestamp() - self._waiting_since.get(unit.key, now.timestamp())
-        job = Job(unit, self.folders.inbox, content, digest, received_at, waited)
-        return await self._handler.handle(job)
-
-    def _prepare(
-        self,
-        unit: Unit,
-        outcome: Accept | Reject,
-        content: bytes | None,
-        digest: str,
-        received_at: datetime,
-        now: datetime,
-    ) -> tuple[Event[Any], InflightMarker]:
-        channel = self.config.channel.value
-        if isinstance(outcome, Accept):
-            submission = outcome.submission
-            event: Event[Any] = SubmissionReceived.new(
-                submission,
-                source=self.config.source,
-                subject=submission.submission_id,
-                time=submission.received_at,
-                event_id=f"{channel}-{digest}",
-            )
-            return event, InflightMarker(
-                sha256=digest,
-                topic=topics.INTAKE,
-                key=submission.submission_id,
-                event_id=event.id,
-                written_at=now,
-                outcome="processed",
-                members_hex=tuple(name_to_hex(n) for n in outcome.members),
-            )
-        raw = outcome.raw
-        if raw is None and content is not None:
-            raw = self._blobs.put(content, "application/octet-stream", _blob_name(unit.main))
-        stored_as = free_name(self.folders.failed_dir, _failed_name(unit.main))
-        source_ref = f"{channel}:sha256:{digest}"
-        dead = DeadLetter(
-            stage=self.config.stage,
-            source_ref=source_ref,
-            reason=outcome.reason[:100],
-            detail=f"{display_name(unit.main)}: {outcome.detail}"[:10_000],
-            received_at=received_at,
-            raw=raw,
-            raw_location=str(self.folders.failed_dir / stored_as)[:1000],
-        )
-        event = DeadLettered.new(
-            dead,
-            source=self.config.source,
-            subject=source_ref,
-            time=received_at,
-            event_id=f"{channel}-{digest}-deadletter",
-        )
-        report = FailureReport(
-            reason=dead.reason,
-            detail=outcome.detail[:10_000],
-            file=display_name(unit.main),
-            file_name_hex=name_to_hex(unit.main),
-            stored_as=stored_as,
-            sha256=digest,
-            members=tuple(display_name(n) for n in outcome.members),
-            channel=channel,
-            failed_at=now,
-            dead_letter_event_id=event.id,
-        )
-        return event, InflightMarker(
-            sha256=digest,
-            topic=topics.DEADLETTER,
-            key=source_ref,
-            event_id=event.id,
-            written_at=now,
-            outcome="failed",
-            members_hex=tuple(name_to_hex(n) for n in outcome.members),
-            report=report,
-        )
-
-    def _finish(self, marker: InflightMarker) -> None:
-        """Move the unit's files where they belong and clear the marker. Idempotent."""
-        members = marker.members
-        if marker.outcome == "processed" or marker.report is None:
-            destination = self.folders.processed_dir(marker.written_at)
-            for name in members:
-                self.folders.move(name, destination)
-        else:
-            failed = self.folders.failed_dir
-            main, others = members[0], members[1:]
-            if os.path.lexists(self.folders.inbox / main):
-                target = marker.report.stored_as
-                if os.path.lexists(failed / target):
-                    target = free_name(failed, target)
-                report = marker.report.model_copy(update={"stored_as": target})
-                self.folders.write_report(
-                    failed / target, report.model_dump_json(indent=2).encode()
-                )
-                self.folders.move(main, failed, target)
-            for name in others:
-                self.folders.move(name, failed, _failed_name(name))
-        self._ledger.clear(marker.sha256)
-
     def _done(self, unit: Unit, marker: InflightMarker) -> None:
         self._backoff.reset(unit.key)
         self._give_up.pop(unit.key, None)
@@ -554,20 +358,3 @@ async def _first(*awaitables: Any) -> None:
     finally:
         for task in tasks:
             task.cancel()
-
-
-def _received_at(stat: FileStat | None, now: datetime) -> datetime:
-    """The file's mtime (when it was complete in the inbox), never later than now: the
-    same file read again after a restart gets the same time, hence the same event."""
-    if stat is None:
-        return now
-    mtime = datetime.fromtimestamp(stat.mtime_ns // 1_000_000 / 1000, UTC)
-    return min(mtime, now)
-
-
-def _failed_name(name: str) -> str:
-    return name if not unsafe_reason(name) else safe_name(name)
-
-
-def _blob_name(name: str) -> str | None:
-    return display_name(name)[:255] or None

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from pydantic import ValidationError
 
 from ingestors.inbox.published import topic_partitions
 from schemas.events import decode_event
@@ -66,6 +67,7 @@ class TopicTail:
         self._bootstrap = bootstrap
         self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
         self.records: list[Record] = []
+        self.undecodable = 0
 
     async def start(self) -> None:
         partitions = await topic_partitions(self._bootstrap, self.topic)
@@ -83,7 +85,14 @@ class TopicTail:
         batch = await self._consumer.getmany(timeout_ms=200)
         for records in batch.values():
             for record in records:
-                self.records.append(Record(record.key, decode_event(record.value)))
+                try:
+                    event = decode_event(record.value)
+                except ValidationError:
+                    # Other writers share the topic, some with event types this branch
+                    # does not know yet; this test's own events always decode.
+                    self.undecodable += 1
+                    continue
+                self.records.append(Record(record.key, event))
 
     async def wait_for(
         self, match: Callable[[Any], bool], count: int, *, within: float, linger: float = 1.0
