@@ -74,6 +74,9 @@ def plain_tesseract(pages: list[Path], workers: int, *, omp_limit: bool) -> floa
             check=True,
             capture_output=True,
             env=env,
+            # As the watcher's pool does; with the kernel's autogroup scheduling a process
+            # in its own session gets its own share of the CPU, so both must do the same.
+            start_new_session=True,
         )
 
     start = time.perf_counter()

@@ -37,6 +37,7 @@ from ingestors.inbox.units import (
     Wait,
 )
 from runtime.blobstore import BlobStore
+from runtime.errors import BrokerUnavailable
 from schemas import topics
 from schemas.deadletter import DeadLetter
 from schemas.events import DeadLettered, Event, SubmissionReceived
@@ -78,11 +79,26 @@ class UnitPipeline:
         self._ledger = Ledger(folders.inflight_dir)
         self._hashes_in_flight: set[str] = set()
 
-    def sweep_ledger(self) -> None:
-        """Drop markers whose files have all been moved (the crash came after the move)."""
-        for marker in self._ledger.all():
-            if not any(os.path.lexists(self.folders.inbox / n) for n in marker.members):
-                self._ledger.clear(marker.sha256)
+    async def sweep_ledger(self) -> None:
+        """Finish what a crash interrupted after a move began: a marker whose main file has
+        left the inbox has its other files moved after it, if the broker has its event
+        (moves follow the ack; a person may also have removed the file), and is cleared."""
+        for marker in await asyncio.to_thread(self._ledger.all):
+            present = await asyncio.to_thread(self._present, marker.members)
+            if marker.members and marker.members[0] in present:
+                continue  # handled when its unit comes up
+            try:
+                published = not present or await self._published.was_published(
+                    marker.topic, marker.key, marker.event_id, marker.written_at
+                )
+            except BrokerUnavailable:
+                log.warning("cannot check %s now; leaving its marker", marker.event_id)
+                continue
+            if published:
+                await asyncio.to_thread(self._finish, marker)
+
+    def _present(self, names: tuple[str, ...]) -> list[str]:
+        return [n for n in names if os.path.lexists(self.folders.inbox / n)]
 
     async def process(
         self,

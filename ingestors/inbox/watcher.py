@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 
 __all__ = ["EventPublisher", "InboxWatcher", "WatcherConfig", "WatcherStats", "utc_now"]
 
+MIN_SCAN_INTERVAL_S = 0.25
+"""Listing a big backlog costs; a unit finishing does not need a fresh listing each time."""
+
 
 @dataclass(frozen=True)
 class WatcherStats:
@@ -106,6 +109,7 @@ class InboxWatcher:
         self._give_up: dict[str, Rejection] = {}
         self._stats: dict[str, FileStat | None] = {}
         self._poke = asyncio.Event()
+        self._ready: list[Unit] = []
         self._backlog_files = 0
         self._backlog_units = 0
         self._oldest_age = 0.0
@@ -136,11 +140,21 @@ class InboxWatcher:
         await asyncio.to_thread(self.folders.ensure)
         self.folders.lock()
         try:
-            await asyncio.to_thread(self._pipeline.sweep_ledger)
+            await self._pipeline.sweep_ledger()
             watch = asyncio.create_task(self._watch(stop)) if self.config.watch_events else None
             try:
+                loop = asyncio.get_running_loop()
+                last_scan = -math.inf
                 while not stop.is_set():
-                    wake_at = await self._scan()
+                    since = loop.time() - last_scan
+                    if since >= MIN_SCAN_INTERVAL_S:
+                        wake_at = await self._scan()
+                        last_scan = loop.time()
+                    else:
+                        # A unit finished moments after a scan: start the next ready one
+                        # from that scan, and list the inbox again a little later.
+                        self._dispatch()
+                        wake_at = self._clock().timestamp() + MIN_SCAN_INTERVAL_S - since
                     now = self._clock().timestamp()
                     timeout = max(0.05, min(self.config.rescan_s, wake_at - now))
                     self._poke.clear()
@@ -255,13 +269,18 @@ class InboxWatcher:
                 continue
             stat = listing.get(unit.main)
             ready.append((stat.mtime if stat else now, unit))
-        for _, unit in sorted(ready, key=lambda item: (item[0], item[1].key)):
-            if len(self._running) >= self.config.max_in_flight:
-                break
-            if unit.key in self._running:
-                continue
-            self._start(unit)
+        ready.sort(key=lambda item: (item[0], item[1].key))
+        self._ready = [unit for _, unit in ready]
+        self._dispatch()
         return wake_at
+
+    def _dispatch(self) -> None:
+        """Start ready units, oldest first, up to the bound on units in flight."""
+        while self._ready and len(self._running) < self.config.max_in_flight:
+            unit = self._ready.pop(0)
+            due = self._not_before.get(unit.key, 0.0)
+            if unit.key not in self._running and due <= self._clock().timestamp():
+                self._start(unit)
 
     def _forget_gone(self, keys: set[str]) -> None:
         """Drop retry and waiting state of units whose files have left the inbox."""

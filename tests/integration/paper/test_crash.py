@@ -13,19 +13,22 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from ingestors.inbox.ledger import InflightMarker, Ledger, name_to_hex
 from ingestors.ocr.synthetic import encode, render_page, text_pdf
 from ingestors.scans.service import build_reader, build_scan_watcher
 from ingestors.scans.settings import ScanSettings
 from runtime.blobstore import BlobStore
 from runtime.publisher import Publisher
 from schemas import topics
-from schemas.events import Event
-from schemas.submission import Channel, tracking_id_for
+from schemas.events import Event, SubmissionReceived
+from schemas.submission import Channel, Submission, tracking_id_for
 
 pytestmark = pytest.mark.integration
 
@@ -180,3 +183,76 @@ async def test_crash_around_the_publish_is_published_exactly_once(
     assert len(events) == 1
     assert list((settings.scan_inbox_dir / "processed").rglob("*.pdf"))
     assert not list((settings.scan_inbox_dir / ".inflight").glob("*.json"))
+
+
+async def test_restart_after_the_scan_moved_moves_its_sidecar_without_republishing(
+    tmp_path: Path,
+    run_id: str,
+    kafka_bootstrap: str,
+    publisher: Publisher,
+    tail_factory: Callable[[str], Any],
+) -> None:
+    intake = await tail_factory(topics.INTAKE)
+    settings = ScanSettings(
+        var_dir=tmp_path / "var",
+        scan_inbox=tmp_path / "scans",
+        kafka_bootstrap=kafka_bootstrap,
+        inbox_stable_s=0.2,
+        inbox_settle_s=0.0,
+    )
+    inbox = settings.scan_inbox_dir
+    inbox.mkdir(parents=True)
+    data = text_pdf([[f"Segnalazione con sidecar {run_id}"]])
+    name, sidecar = f"meta-{run_id}.pdf", f"meta-{run_id}.pdf.json"
+    digest = sha(data)
+    tracking = tracking_id_for(Channel.SCAN, digest)
+    now = datetime.now(UTC)
+    submission = Submission(
+        submission_id=tracking,
+        channel=Channel.SCAN,
+        idempotency_ref=digest,
+        received_at=now,
+        legal_receipt_at=now,
+        text=f"Segnalazione con sidecar {run_id}",
+    )
+    event = SubmissionReceived.new(
+        submission, source="/ingestors/scans", subject=tracking, time=now, event_id=f"scan-{digest}"
+    )
+    # What a crash leaves just after the ack and the scan's move: the event on the topic,
+    # the scan in processed/, its sidecar still in the inbox, the marker in the ledger.
+    Ledger(inbox / ".inflight").put(
+        InflightMarker(
+            sha256=digest,
+            topic=topics.INTAKE,
+            key=tracking,
+            event_id=event.id,
+            written_at=now,
+            outcome="processed",
+            members_hex=(name_to_hex(name), name_to_hex(sidecar)),
+        )
+    )
+    await publisher.publish(topics.INTAKE, event)
+    day = inbox / "processed" / now.astimezone(ZoneInfo("Europe/Rome")).date().isoformat()
+    day.mkdir(parents=True)
+    (day / name).write_bytes(data)
+    (inbox / sidecar).write_text('{"operator_id": "op-1"}')
+
+    async with build_reader(settings) as reader:
+        watcher = build_scan_watcher(
+            settings, reader=reader, publisher=publisher, blobs=BlobStore(settings.blob_dir)
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(watcher.run(stop))
+        try:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 30
+            while not (day / sidecar).exists():
+                assert loop.time() < deadline
+                await asyncio.sleep(0.1)
+        finally:
+            stop.set()
+            await task
+    events = await intake.wait_for(lambda e: e.subject == tracking, 1, within=10, linger=2)
+    assert len(events) == 1
+    assert not list((inbox / ".inflight").glob("*.json"))
+    assert not (inbox / sidecar).exists()
