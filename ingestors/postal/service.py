@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from ingestors.inbox.folders import InboxFolders
 from ingestors.inbox.published import KafkaPublishedCheck
@@ -63,8 +64,14 @@ def build_postal_watcher(
     )
 
 
-async def serve(settings: PostalSettings, stop: asyncio.Event) -> None:
-    """Run the postal reader until `stop` is set."""
+async def serve(
+    settings: PostalSettings,
+    stop: asyncio.Event,
+    *,
+    on_start: Callable[[InboxWatcher], None] | None = None,
+) -> None:
+    """Run the postal reader until `stop` is set. `on_start` receives the watcher, e.g. to
+    export `watcher.backlog` and `watcher.stats()` as metrics."""
     publisher = Publisher(settings.kafka_bootstrap, client_id=CLIENT_ID)
     await publisher.start()
     watcher = build_postal_watcher(
@@ -73,6 +80,8 @@ async def serve(settings: PostalSettings, stop: asyncio.Event) -> None:
     log.info(
         "watching %s (legal receipt: %s)", watcher.folders.inbox, settings.postal_legal_receipt
     )
+    if on_start is not None:
+        on_start(watcher)
     try:
         await run_watcher(watcher, stop)
     finally:

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import shutil
+from collections.abc import Callable
 
 from ingestors.inbox.folders import InboxFolders
 from ingestors.inbox.published import KafkaPublishedCheck
@@ -95,8 +96,14 @@ def build_reader(settings: ScanSettings) -> DocumentReader:
     )
 
 
-async def serve(settings: ScanSettings, stop: asyncio.Event) -> None:
-    """Run the scan watcher until `stop` is set."""
+async def serve(
+    settings: ScanSettings,
+    stop: asyncio.Event,
+    *,
+    on_start: Callable[[InboxWatcher], None] | None = None,
+) -> None:
+    """Run the scan watcher until `stop` is set. `on_start` receives the watcher, e.g. to
+    export `watcher.backlog` and `watcher.stats()` as metrics."""
     reader = build_reader(settings)
     await check_tesseract(reader.tesseract)
     publisher = Publisher(settings.kafka_bootstrap, client_id=CLIENT_ID)
@@ -111,6 +118,8 @@ async def serve(settings: ScanSettings, stop: asyncio.Event) -> None:
                 watcher.folders.inbox,
                 reader.tesseract.workers,
             )
+            if on_start is not None:
+                on_start(watcher)
             await run_watcher(watcher, stop)
     finally:
         await publisher.stop()
