@@ -31,6 +31,9 @@ class WatcherConfig:
     max_in_flight: int = 4
     settle_s: float = 10.0
     max_attempts: int = 3
+    """Failures of a unit (not of the broker) before it is refused as `internal_error`."""
+    retry_initial_s: float = 2.0
+    retry_max_s: float = 120.0
     max_file_bytes: int = 200 * 1024 * 1024
     shutdown_grace_s: float = 10.0
     watch_events: bool = True

@@ -100,7 +100,7 @@ class InboxWatcher:
         self.config = config
         self._clock = clock
         self._tracker = StabilityTracker(config.stable_s)
-        self._backoff = Backoff()
+        self._backoff = Backoff(config.retry_initial_s, config.retry_max_s)
         self._running: dict[str, asyncio.Task[None]] = {}
         self._running_names: dict[str, tuple[str, ...]] = {}
         self._not_before: dict[str, float] = {}
