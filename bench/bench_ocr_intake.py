@@ -20,6 +20,7 @@ Needs Kafka (the default is the shared broker at 127.0.0.1:9092).
 import argparse
 import asyncio
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -61,6 +62,13 @@ def make_pages(count: int, folder: Path, tag: str) -> list[Path]:
         path.write_bytes(encode(image, "PNG"))
         paths.append(path)
     return paths
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (Tesseract, workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def plain_tesseract(pages: list[Path], workers: int, *, omp_limit: bool) -> float:
@@ -121,6 +129,7 @@ async def through_watcher(pages: list[Path], workers: int, root: Path, kafka: st
         stop.set()
         await task
     await publisher.stop()
+    await asyncio.sleep(1.0)  # let the worker processes be reaped, so their CPU counts
     failed = list((inbox / "failed").iterdir())
     if failed:
         raise RuntimeError(f"pages refused: {failed}")
@@ -141,20 +150,26 @@ def main() -> None:
         f"{args.rounds} rounds of {args.pages} pages, {args.workers} workers, "
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
     )
-    ratios = []
+    ratios: list[float] = []
+    cpu_ratios: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp:
         for number in range(args.rounds):
             root = Path(tmp) / f"round-{number}"
             # Fresh pages every round: new hashes, so nothing is published twice.
             pages = make_pages(args.pages, root / "pages", os.urandom(6).hex())
+            cpu = cpu_seconds()
             before = plain_tesseract(pages, args.workers, omp_limit=True)
+            cpu_plain = cpu_seconds() - cpu
             watcher = asyncio.run(through_watcher(pages, args.workers, root / "run", args.kafka))
+            cpu_watcher = cpu_seconds() - cpu - cpu_plain
             after = plain_tesseract(pages, args.workers, omp_limit=True)
             ratio = watcher / ((before + after) / 2)
             ratios.append(ratio)
+            cpu_ratios.append(cpu_plain / cpu_watcher)
             print(
                 f"round {number + 1}: tesseract {before:5.2f} | watcher {watcher:5.2f} | "
-                f"tesseract {after:5.2f} pages/s  -> ratio {ratio:.1%}"
+                f"tesseract {after:5.2f} pages/s -> {ratio:.1%}; CPU s/page: tesseract "
+                f"{cpu_plain / len(pages):.2f}, watcher {cpu_watcher / len(pages):.2f}"
             )
         if args.openmp:
             unlimited = plain_tesseract(pages, args.workers, omp_limit=False)
@@ -167,6 +182,10 @@ def main() -> None:
         f"ratio watcher / plain tesseract, median of {len(ratios)} rounds: "
         f"{statistics.median(ratios):.1%} (goal: >= 90%); load average now "
         f"{os.getloadavg()[0]:.1f}"
+    )
+    print(
+        "CPU per page, plain tesseract / watcher with all its processes (hardly moved by "
+        f"others' load): {statistics.median(cpu_ratios):.1%}"
     )
 
 

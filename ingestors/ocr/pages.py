@@ -7,8 +7,11 @@ service. Both raise `UnreadableDocument` with a stable reason for a file that ca
 """
 
 import io
+import os
 import re
 import signal
+import threading
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -75,9 +78,22 @@ class DocumentInfo:
 
 
 def init_worker() -> None:
-    """Worker-process initializer: Ctrl-C in a terminal reaches the whole process group;
-    the parent decides when workers stop, so they ignore SIGINT."""
+    """Worker-process initializer.
+
+    Ctrl-C in a terminal reaches the whole process group; the parent decides when workers
+    stop, so they ignore SIGINT. And a worker outlives a parent killed with SIGKILL (every
+    worker holds the task queue's write end, so it never reads EOF): a watchdog thread
+    ends it once its parent is gone.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch_parent, name="parent-watchdog", daemon=True).start()
 
 
 def inspect_document(path: str) -> DocumentInfo:

@@ -65,7 +65,10 @@ def has_text_layer(text: str, *, min_chars: int) -> bool:
 
 
 class DocumentReader:
-    """Usage::
+    """Worker processes are started with `spawn`, which imports the main module again: a
+    program using this class must guard its entry point with `if __name__ == "__main__":`.
+
+    Usage::
 
         async with DocumentReader(TesseractPool()) as reader:
             result = await reader.read(Path("scan.pdf"))

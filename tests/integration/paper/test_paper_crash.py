@@ -57,6 +57,23 @@ def start_service(inbox: Path, var: Path, kafka: str, log: Path) -> subprocess.P
         )
 
 
+def children_of(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pids: list[int]) -> list[int]:
+    return [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+
+
 def count_processed(inbox: Path) -> int:
     return sum(1 for p in (inbox / "processed").rglob("*.png"))
 
@@ -85,6 +102,8 @@ async def test_sigkill_mid_batch_then_restart(
             assert service.poll() is None, log.read_text()
             assert loop.time() < deadline, log.read_text()
             await asyncio.sleep(0.05)
+        workers = children_of(service.pid)
+        assert workers, "the OCR worker processes should be running"
         service.send_signal(signal.SIGKILL)
         await asyncio.to_thread(service.wait)
     finally:
@@ -93,6 +112,11 @@ async def test_sigkill_mid_batch_then_restart(
             service.wait()
     done_before = count_processed(inbox)
     assert done_before < BATCH, "the batch finished before the kill: make it bigger"
+    # The killed service's worker processes do not linger.
+    deadline = loop.time() + 10
+    while alive(workers):
+        assert loop.time() < deadline, f"orphaned workers still alive: {workers}"
+        await asyncio.sleep(0.2)
 
     service = start_service(inbox, var, kafka_bootstrap, log)
     try:
