@@ -12,7 +12,8 @@ Both run in the same run, on the same freshly rendered pages, with the same para
 
 Each round times the baseline before and after the watcher and compares the watcher with
 their mean, so that load from elsewhere on the machine weighs on both alike; the median
-ratio over the rounds is the figure. `--openmp` also times plain tesseract without
+ratio over the rounds is the figure. On a shared, busy machine single rounds swing by
++-30%: run several rounds, or several times. `--openmp` also times plain tesseract without
 OMP_THREAD_LIMIT at the same parallelism.
 Needs Kafka (the default is the shared broker at 127.0.0.1:9092).
 """
@@ -184,8 +185,8 @@ def main() -> None:
         f"{os.getloadavg()[0]:.1f}"
     )
     print(
-        "CPU per page, plain tesseract / watcher with all its processes (hardly moved by "
-        f"others' load): {statistics.median(cpu_ratios):.1%}"
+        "CPU per page, plain tesseract / watcher with all its processes: "
+        f"{statistics.median(cpu_ratios):.1%} (also inflated by others' load, less so)"
     )
 
 

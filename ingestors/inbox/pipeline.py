@@ -9,9 +9,11 @@ import asyncio
 import hashlib
 import logging
 import os
+import stat as stat_module
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from ingestors.inbox.folders import InboxFolders, free_name, read_file, sha256_of_file
@@ -112,6 +114,12 @@ class UnitPipeline:
         None for a file that is not a regular file. `give_up` refuses the unit as is."""
         path = self.folders.inbox / unit.main
         content: bytes | None = None
+        if stat is None:
+            # Not a regular file when listed, or not in the latest listing: look again.
+            try:
+                stat = await asyncio.to_thread(_regular_stat, path)
+            except FileNotFoundError:
+                return None
         if stat is None:
             digest = hashlib.sha256(b"not-a-regular-file\x00" + os.fsencode(unit.main)).hexdigest()
         else:
@@ -283,6 +291,12 @@ class UnitPipeline:
             for name in others:
                 self.folders.move(name, failed, _failed_name(name))
         self._ledger.clear(marker.sha256)
+
+
+def _regular_stat(path: Path) -> FileStat | None:
+    """The file's stat if it is a regular file, None if it is a link, FIFO or device."""
+    st = os.lstat(path)
+    return FileStat(st.st_size, st.st_mtime_ns) if stat_module.S_ISREG(st.st_mode) else None
 
 
 def _received_at(stat: FileStat | None, now: datetime) -> datetime:
