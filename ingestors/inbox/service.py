@@ -1,0 +1,49 @@
+"""Running a watcher as a service: logging, signals, clean shutdown, periodic stats."""
+
+import asyncio
+import logging
+import signal
+
+from ingestors.inbox.watcher import InboxWatcher
+
+log = logging.getLogger(__name__)
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    """SIGTERM and SIGINT set `stop`: the watcher finishes what is in flight and returns."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+
+async def log_stats(watcher: InboxWatcher, stop: asyncio.Event, every_s: float = 60.0) -> None:
+    """Log the watcher's figures now and then (until a metrics endpoint exports them)."""
+    while not stop.is_set():
+        try:
+            async with asyncio.timeout(every_s):
+                await stop.wait()
+        except TimeoutError:
+            s = watcher.stats()
+            log.info(
+                "backlog=%d files in_flight=%d processed=%d failed=%d oldest=%.0fs",
+                s.backlog_files,
+                s.in_flight,
+                s.processed_total,
+                s.failed_total,
+                s.oldest_file_age_s,
+            )
+
+
+async def run_watcher(watcher: InboxWatcher, stop: asyncio.Event) -> None:
+    stats = asyncio.create_task(log_stats(watcher, stop))
+    try:
+        await watcher.run(stop)
+    finally:
+        stats.cancel()
