@@ -13,6 +13,8 @@ class Service:
 SERVICES: tuple[Service, ...] = (
     Service("web", "ingestors.web", "HTTP intake on SPORTELLO_WEB_PORT (8080)"),
     Service("smtp", "ingestors.smtp", "email and fax-to-mail intake on SPORTELLO_SMTP_PORT (2525)"),
+    Service("scans", "ingestors.scans", "front-office scans from var/inbox/scans/"),
+    Service("postal", "ingestors.postal", "mailroom OCR output from var/inbox/postal/"),
     Service("worker", "processors", "Faust stream processors"),
     Service("sink", "sinks.postgres", "complaints.cases into PostgreSQL"),
 )

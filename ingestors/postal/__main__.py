@@ -14,7 +14,7 @@ from ingestors.postal.settings import PostalSettings
 
 
 def main() -> int:
-    settings = PostalSettings.from_env()
+    settings = PostalSettings()
     configure_logging(settings.log_level)
 
     async def run() -> None:

@@ -15,7 +15,7 @@ from ingestors.scans.settings import ScanSettings
 
 
 def main() -> int:
-    settings = ScanSettings.from_env()
+    settings = ScanSettings()
     configure_logging(settings.log_level)
 
     async def run() -> None:
