@@ -101,12 +101,17 @@ def build_app(
     categories = {
         c.code: c for c in load_taxonomy(settings.taxonomy_file, body_ids=frozenset(bodies))
     }
-    receipts = ReceiptStore(pool, lease_s=settings.idempotency_lease_s)
+    unknown = sorted(set(settings.open311_service_aliases.values()) - set(categories))
+    if unknown:
+        raise ValueError(f"open311_service_aliases name unknown categories: {', '.join(unknown)}")
+    receipts = ReceiptStore(
+        pool, lease_s=settings.idempotency_lease_s, timeout_s=settings.store_timeout_s
+    )
     app[CONTEXT] = WebContext(
         settings=settings,
         intake=Intake(publisher, receipts, clock=clock),
         receipts=receipts,
-        reader=CaseReader(pool),
+        reader=CaseReader(pool, timeout_s=settings.store_timeout_s),
         blobs=BlobStore(settings.blob_dir),
         authenticator=Authenticator(settings.api_clients(), window_s=settings.signature_window_s),
         api_limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),

@@ -57,6 +57,9 @@ class WebSettings(CommonSettings):
         float, Field(gt=0, description="sustained form posts per second per citizen address")
     ] = 0.2
     citizen_rate_limit_burst: Annotated[int, Field(ge=1)] = 10
+    store_timeout_s: Annotated[
+        float, Field(gt=0, description="how long to wait for PostgreSQL before answering 503")
+    ] = 5.0
     idempotency_lease_s: Annotated[
         float,
         Field(gt=0, description="after this, a request left half-done may be taken over"),
