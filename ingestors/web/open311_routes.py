@@ -112,7 +112,7 @@ async def get_service_definition(request: web.Request) -> web.Response:
 async def _caller(request: web.Request, body: bytes, fields: list[tuple[str, str]]) -> Caller:
     if Authenticator.is_signed(request.headers):
         return signed_caller(request, body)
-    if "Authorization" in request.headers:
+    if request.headers.get("Authorization", "").strip():
         found = context(request).authenticator.by_bearer(request.headers["Authorization"])
         if isinstance(found, Caller):
             return found
