@@ -59,6 +59,14 @@ def _disposition(value: str) -> tuple[str | None, str | None]:
     )
 
 
+def _header_text(value: bytes) -> str:
+    # Browsers send file names as raw UTF-8 (HTML's form encoding); old clients Latin-1.
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
 def _part(raw: bytes) -> Part:
     head, sep, content = raw.partition(b"\r\n\r\n")
     if not sep:
@@ -73,7 +81,7 @@ def _part(raw: bytes) -> Part:
         match = _HEADER_LINE.match(line)
         if not match:
             raise BodyError("a multipart part has a malformed header line")
-        headers[match.group(1).decode("ascii").lower()] = match.group(2).decode("latin-1")
+        headers[match.group(1).decode("ascii").lower()] = _header_text(match.group(2))
     disposition = headers.get("content-disposition", "")
     if media_type(disposition) != "form-data":
         raise BodyError("every part needs 'Content-Disposition: form-data'")
