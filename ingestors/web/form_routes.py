@@ -42,14 +42,14 @@ CITIZEN_FORM = Caller("citizen-form")
 
 FIELD_ERRORS: dict[str, dict[str, str]] = {
     "it": {
-        "text": "Descrivi il problema (massimo 100.000 caratteri).",
+        "text": "Scrivi la descrizione del problema (al massimo 100.000 caratteri).",
         "email": "Scrivi un indirizzo e-mail valido, ad esempio nome@esempio.it.",
         "category": "Scegli una categoria dall'elenco.",
         "attachments": "Gli allegati sono troppi o troppo grandi.",
         "other": "Controlla questo campo: è troppo lungo o non valido.",
     },
     "en": {
-        "text": "Describe the problem (at most 100,000 characters).",
+        "text": "Write a description of the problem (at most 100,000 characters).",
         "email": "Enter a valid e-mail address, like name@example.com.",
         "category": "Choose a category from the list.",
         "attachments": "There are too many attachments, or they are too large.",
