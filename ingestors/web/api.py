@@ -77,7 +77,7 @@ async def store_attachments(ctx: WebContext, files: list[Part]) -> list[BlobRef]
     s = ctx.settings
     if len(files) > s.max_attachments:
         raise Problem(
-            413,
+            422,
             f"at most {s.max_attachments} attachments",
             errors=[{"pointer": "/attachments", "detail": "too many attachments"}],
         )

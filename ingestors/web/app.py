@@ -17,6 +17,7 @@ from ingestors.web import api, form_routes, open311_routes, openapi
 from ingestors.web.auth import Authenticator
 from ingestors.web.context import CONTEXT, Clock, WebContext
 from ingestors.web.intake import Intake
+from ingestors.web.patterns import nul_in
 from ingestors.web.problems import Problem
 from ingestors.web.ratelimit import RateLimiter
 from ingestors.web.receipts import ReceiptStore
@@ -51,6 +52,8 @@ def _as_problem(exc: web.HTTPException) -> Problem:
 async def problems_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn every error into problem details; never let a traceback reach the caller."""
     try:
+        if "\x00" in request.path or nul_in(list(request.query.items())):
+            raise Problem(400, "the URL must not contain NUL characters")
         return await handler(request)
     except Problem as exc:
         found = exc

@@ -4,10 +4,11 @@ becomes a `Submission`. These models are the validation and the OpenAPI descript
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
+from ingestors.web.patterns import nul_in
 from schemas._strict import StrictModel
 from schemas.blob import BlobRef
 from schemas.submission import Channel, Citizen, Location, Submission, TrackingId, tracking_id_for
@@ -43,6 +44,13 @@ class ComplaintRequest(StrictModel):
     operator_id: Annotated[
         str | None, Field(max_length=100, description="the contact-centre operator")
     ] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        if nul_in(data):
+            raise ValueError("text must not contain NUL characters")
+        return data
 
 
 class ComplaintAccepted(StrictModel):

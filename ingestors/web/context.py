@@ -129,10 +129,10 @@ def idempotency_key(request: web.Request) -> str | None:
     key = raw.strip()
     if len(key) >= 2 and key[0] == key[-1] == '"':
         key = key[1:-1]
-    if not key or len(key) > _MAX_KEY_LENGTH or not key.isprintable() or not key.isascii():
+    if not key or len(key) > _MAX_KEY_LENGTH or not all("!" <= c <= "~" for c in key):
         raise Problem(
             400,
-            f"Idempotency-Key must be 1 to {_MAX_KEY_LENGTH} printable ASCII characters",
+            f"Idempotency-Key must be 1 to {_MAX_KEY_LENGTH} visible ASCII characters",
             errors=[{"pointer": "#/headers/Idempotency-Key", "detail": "invalid key"}],
         )
     return key

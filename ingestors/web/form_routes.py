@@ -33,12 +33,14 @@ from ingestors.web.multipart import (
     parse_form,
     parse_multipart,
 )
+from ingestors.web.patterns import nul_in, strip
 from ingestors.web.problems import Problem
 from runtime.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 CITIZEN_FORM = Caller("citizen-form")
+KNOWN_FIELDS = frozenset({*FIELDS, "lang", "form_token"})
 
 FIELD_ERRORS: dict[str, dict[str, str]] = {
     "it": {
@@ -95,7 +97,7 @@ def _complaint(values: dict[str, str], lang: Lang) -> ComplaintRequest | dict[st
     """The complaint the form describes, or the form's errors by field."""
 
     def opt(name: str) -> str | None:
-        return values.get(name, "").strip() or None
+        return strip(values.get(name, "")) or None
 
     errors: dict[str, str] = {}
     try:
@@ -132,8 +134,15 @@ async def _read_form(request: web.Request) -> tuple[dict[str, str], list[Part]]:
     try:
         if kind == "application/x-www-form-urlencoded":
             return dict(reversed(parse_form(body))), []
-        parts = parse_multipart(body, content_type, max_parts=ctx.settings.max_attachments + 20)
+        parts = parse_multipart(body, content_type, max_parts=1000)
         values = {p.name: decode_text(p) for p in reversed(parts) if p.filename is None}
+        if "attachments" in values:
+            raise BodyError("attachments must be files")
+        unknown = sorted(set(values) - KNOWN_FIELDS)
+        if unknown:
+            raise BodyError(f"unknown fields: {', '.join(map(repr, unknown))[:200]}")
+        if nul_in(values):
+            raise BodyError("fields must not contain NUL characters")
         files = [
             p
             for p in parts
@@ -170,7 +179,7 @@ async def post_form(request: web.Request) -> web.Response:
             return _html(page, status=422)
         try:
             attachments = await store_attachments(ctx, [f for f in files if f.content])
-        except Problem:
+        except Problem as exc:
             shown = {k: v for k, v in values.items() if k in FIELDS}
             page = form_page(
                 lang,
@@ -179,7 +188,7 @@ async def post_form(request: web.Request) -> web.Response:
                 values=shown,
                 errors={"attachments": FIELD_ERRORS[lang]["attachments"]},
             )
-            return _html(page, status=413)
+            return _html(page, status=exc.status)
         token = values.get("form_token", "").strip()
         key = token if 8 <= len(token) <= 64 and token.isalnum() else None
         incoming = Incoming(

@@ -86,7 +86,7 @@ def _part(raw: bytes) -> Part:
     if media_type(disposition) != "form-data":
         raise BodyError("every part needs 'Content-Disposition: form-data'")
     name, filename = _disposition(disposition)
-    if not name:
+    if name is None:
         raise BodyError("a multipart part has no name")
     return Part(
         name=name,

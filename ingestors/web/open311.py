@@ -18,6 +18,7 @@ from xml.etree import ElementTree as ET
 from pydantic import Field, ValidationError
 
 from ingestors.web.complaint_request import ComplaintRequest
+from ingestors.web.patterns import WHITESPACE_CLASS, nul_in, strip
 from ingestors.web.receipts import Receipt
 from ingestors.web.status import CaseRow, first_tracking_id
 from processors.bodies import Body
@@ -114,6 +115,8 @@ def services(
 
 # --- a posted request ------------------------------------------------------------------
 
+_WS = f"[{WHITESPACE_CLASS}]*"
+STATUS_FILTER = re.compile(f"{_WS}((open|closed){_WS}(,{_WS}(open|closed){_WS})*)?")
 _LEADING_ZERO_NUMBER = re.compile(r"-?0\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 
 
@@ -174,7 +177,7 @@ def resolve_service(
     code: str, categories: Mapping[str, Category], aliases: Mapping[str, str]
 ) -> Category | None:
     """The category a service code names: ours, or a former system's through the aliases."""
-    code = code.strip()
+    code = strip(code)
     return categories.get(code) or categories.get(aliases.get(code, ""))
 
 
@@ -189,6 +192,8 @@ def complaint_from_fields(
 
     An unknown service code is kept (the classifier sorts the complaint) rather than refused,
     so that an app built for the city's former system keeps working."""
+    if nul_in(list(fields)):
+        raise Open311Invalid([("request", "fields must not contain NUL characters")])
     first: dict[str, str] = {}
     attributes: dict[str, str] = {}
     for name, value in fields:
@@ -196,7 +201,7 @@ def complaint_from_fields(
             if len(attributes) < _MAX_ATTRIBUTES:
                 attributes[name[10:-1][:100]] = value[:_MAX_DETAIL]
         else:
-            first.setdefault(name, value.strip())
+            first.setdefault(name, strip(value))
     errors: list[tuple[str, str]] = []
     code = first.get("service_code", "")
     if not code:
@@ -302,16 +307,34 @@ def case_tracking_id(case: CaseRow) -> str:
 
 def statuses_for(open311_status: str) -> list[str] | None:
     """Our statuses behind GeoReport's `status=open,closed` filter; None for no filter."""
-    wanted = {s.strip().lower() for s in open311_status.split(",") if s.strip()}
+    if not STATUS_FILTER.fullmatch(open311_status):
+        raise Open311Invalid([("status", "status must be open, closed or both")])
+    wanted = {strip(s) for s in open311_status.split(",") if strip(s)}
     if not wanted:
         return None
-    if not wanted <= {"open", "closed"}:
-        raise Open311Invalid([("status", "status must be open, closed or both")])
     out = []
     for status in CaseStatus:
         if ("closed" if status in CLOSED else "open") in wanted:
             out.append(status.value)
     return out
+
+
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", re.IGNORECASE)
+
+
+def parse_w3c(text: str) -> datetime | None:
+    """An RFC 3339 date-time (GeoReport's "W3C format", 2010-01-01T00:00:00Z) as an aware
+    datetime; None if it is not one. A `+` sent unencoded in a query arrives as a space."""
+    value = text.strip()
+    if len(value) > 25 and value[-6] == " ":
+        value = value[:-6] + "+" + value[-5:]
+    if not _RFC3339.fullmatch(value):
+        return None
+    value = re.sub(r"(?i)(T\d\d:\d\d):60", r"\1:59", value.upper())
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 # --- rendering -------------------------------------------------------------------------

@@ -6,7 +6,7 @@ status codes and headers as the rest of the API.
 """
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
@@ -43,6 +43,7 @@ from ingestors.web.open311 import (
     fields_from_json,
     loads_lenient,
     media_type_of,
+    parse_w3c,
     render,
     render_errors,
     request_view,
@@ -218,14 +219,12 @@ async def _views(ctx: WebContext, tracking_ids: list[str], locale: str) -> list[
 
 
 def _date(request: web.Request, name: str) -> datetime | None:
-    raw = request.query.get(name)
-    if not raw:
+    if name not in request.query:
         return None
-    try:
-        value = datetime.fromisoformat(raw.strip().replace(" ", "+"))
-    except ValueError:
-        raise Problem(400, f"{name} must be a W3C date-time, e.g. 2024-05-01T00:00:00Z") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    value = parse_w3c(request.query[name])
+    if value is None:
+        raise Problem(400, f"{name} must be a W3C date-time, e.g. 2024-05-01T00:00:00Z")
+    return value
 
 
 async def get_requests(request: web.Request) -> web.Response:
@@ -233,11 +232,14 @@ async def get_requests(request: web.Request) -> web.Response:
     locale = _locale(request)
     ids_param = request.query.get("service_request_id", "")
     try:
+        # Every filter is checked, even those a list of ids makes moot.
+        statuses = statuses_for(request.query.get("status", ""))
+        window = (_date(request, "start_date"), _date(request, "end_date"))
         if ids_param.strip():
             ids = [i.strip().upper() for i in ids_param.split(",") if i.strip()][:_MAX_RESULTS]
             found = await _views(ctx, [i for i in ids if TRACKING_ID.match(i)], locale)
         else:
-            found = await _listing(request, ctx, locale)
+            found = await _listing(request, ctx, locale, statuses, window)
     except Open311Invalid as exc:
         raise Problem(400, str(exc)) from None
     except StoreUnavailable as exc:
@@ -247,12 +249,18 @@ async def get_requests(request: web.Request) -> web.Response:
     return _answer(request, body)
 
 
-async def _listing(request: web.Request, ctx: WebContext, locale: str) -> list[ServiceRequest]:
-    until = _date(request, "end_date") or ctx.clock()
-    since = _date(request, "start_date") or until - _MAX_WINDOW
-    if since > until or until - since > _MAX_WINDOW:
-        raise Open311Invalid([("start_date", "the window must be at most 90 days, start first")])
-    statuses = statuses_for(request.query.get("status", ""))
+async def _listing(
+    request: web.Request,
+    ctx: WebContext,
+    locale: str,
+    statuses: list[str] | None,
+    window: tuple[datetime | None, datetime | None],
+) -> list[ServiceRequest]:
+    start, end = window
+    until = end or ctx.clock()
+    # GeoReport allows a server to bound the window (90 days here): a longer one is cut to
+    # its last 90 days rather than refused.
+    since = max(start or until - _MAX_WINDOW, until - _MAX_WINDOW)
     code = request.query.get("service_code", "").strip() or None
     cases = await ctx.reader.opened_between(
         since=since, until=until, statuses=statuses, category=code, limit=_MAX_RESULTS

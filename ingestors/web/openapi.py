@@ -2,6 +2,7 @@
 the handlers validate with and answer in, so that it cannot drift from the code."""
 
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from aiohttp import web
@@ -10,6 +11,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from ingestors.web.complaint_request import ComplaintAccepted, ComplaintRequest
 from ingestors.web.open311 import (
+    STATUS_FILTER,
     Open311Error,
     PostedRequest,
     Service,
@@ -17,6 +19,7 @@ from ingestors.web.open311 import (
     ServiceRequest,
     TokenAnswer,
 )
+from ingestors.web.patterns import NO_NUL, for_every_reader
 from ingestors.web.status import ComplaintStatus
 from schemas._strict import StrictModel
 
@@ -95,39 +98,89 @@ _IDEMPOTENCY_KEY = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
 }
 
-_OPEN311_POST_FIELDS = {
+_NON_BLANK = r"\S"
+_EMAIL = r"^\s*[^@\s]+@[^@\s]+\s*$"
+
+
+def _text(max_length: int, *, pattern: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "string", "maxLength": max_length}
+    if pattern:
+        out["pattern"] = pattern
+    return out
+
+
+# GeoReport v2's POST fields, with the limits `open311.complaint_from_fields` applies.
+_OPEN311_POST_FIELDS: dict[str, Any] = {
     "type": "object",
-    "required": ["api_key", "service_code"],
+    "required": ["service_code"],
     "properties": {
-        name: {"type": "string"}
-        for name in (
-            "api_key",
-            "jurisdiction_id",
-            "service_code",
-            "lat",
-            "long",
-            "address_string",
-            "address_id",
-            "email",
-            "device_id",
-            "account_id",
-            "first_name",
-            "last_name",
-            "phone",
-            "description",
-            "media_url",
-        )
+        "api_key": {"type": "string", "description": "or Authorization: Bearer <key>"},
+        "jurisdiction_id": _text(1000),
+        "service_code": _text(1000, pattern=_NON_BLANK),
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "long": {"type": "number", "minimum": -180, "maximum": 180},
+        "address_string": _text(500, pattern=_NON_BLANK),
+        "address_id": _text(1000, pattern=_NON_BLANK),
+        "email": _text(320, pattern=_EMAIL),  # stripped of whitespace, then Citizen's pattern
+        "device_id": _text(1000),
+        "account_id": _text(1000),
+        "first_name": _text(99),
+        "last_name": _text(100),
+        "phone": _text(40),
+        "description": _text(100_000),
+        "media_url": _text(1000),
     },
+    "dependentRequired": {"lat": ["long"], "long": ["lat"]},
+    "anyOf": [
+        {"required": ["lat", "long"]},
+        {"required": ["address_string"]},
+        {"required": ["address_id"]},
+    ],
     "additionalProperties": {"type": "string"},
-    "description": "GeoReport v2 fields; `attribute[CODE]` keys carry service attributes",
+    "propertyNames": {"pattern": NO_NUL},
+    "description": "GeoReport v2 fields; `attribute[CODE]` keys carry service attributes "
+    "(each kept to 1000 characters); other fields are ignored",
+}
+
+# The citizens' form, with the limits of `ComplaintRequest` and its parts.
+_FORM_FIELDS: dict[str, Any] = {
+    "type": "object",
+    "required": ["text"],
+    "additionalProperties": False,
+    "properties": {
+        "text": _text(100_000, pattern=_NON_BLANK),
+        "subject": _text(1000),
+        "address": _text(500),
+        "district": _text(100),
+        "name": _text(200),
+        "email": _text(320, pattern=r"^\s*([^@\s]+@[^@\s]+)?\s*$"),
+        "phone": _text(40),
+        "lang": {"type": "string"},
+        "form_token": {"type": "string"},
+    },
 }
 
 
-def document(public_url: str) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of the web intake."""
+def document(
+    public_url: str, category_codes: Sequence[str] = (), *, max_attachments: int = 10
+) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the web intake; the form's categories are `category_codes`."""
+    files = {
+        "type": "array",
+        "maxItems": max_attachments,
+        "items": {"type": "string", "format": "binary"},
+    }
     models: list[tuple[type[StrictModel], JsonSchemaMode]] = [(ComplaintRequest, "validation")]
     models += [(m, "serialization") for m in _MODELS]
     _, schemas = models_json_schema(models, ref_template=REF)
+    form_fields = {
+        **_FORM_FIELDS,
+        "properties": {
+            **_FORM_FIELDS["properties"],
+            "category": {"type": "string", "enum": ["", *category_codes]},
+            "attachments": files,
+        },
+    }
     status_param = {
         "name": "tracking_id",
         "in": "path",
@@ -149,12 +202,10 @@ def document(public_url: str) -> dict[str, Any]:
                         "schema": {
                             "type": "object",
                             "required": ["complaint"],
+                            "additionalProperties": False,
                             "properties": {
                                 "complaint": _ref(ComplaintRequest),
-                                "attachments": {
-                                    "type": "array",
-                                    "items": {"type": "string", "format": "binary"},
-                                },
+                                "attachments": files,
                             },
                         },
                         "encoding": {"complaint": {"contentType": "application/json"}},
@@ -231,6 +282,7 @@ def document(public_url: str) -> dict[str, Any]:
             "post": {
                 "operationId": "open311PostRequest",
                 "summary": "GeoReport v2 service request" + open311_fmt,
+                "security": [{"bearerAuth": []}, {}],
                 "parameters": [_IDEMPOTENCY_KEY],
                 "requestBody": {
                     "required": True,
@@ -255,15 +307,33 @@ def document(public_url: str) -> dict[str, Any]:
             "get": {
                 "operationId": "open311GetRequests",
                 "parameters": [
-                    {"name": n, "in": "query", "schema": {"type": "string"}}
-                    for n in (
-                        "service_request_id",
-                        "service_code",
-                        "start_date",
-                        "end_date",
-                        "status",
-                        "jurisdiction_id",
-                    )
+                    {
+                        "name": "service_request_id",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": "comma-separated ids; others are ignored",
+                    },
+                    {"name": "service_code", "in": "query", "schema": {"type": "string"}},
+                    {
+                        "name": "start_date",
+                        "in": "query",
+                        "schema": {"type": "string", "format": "date-time"},
+                    },
+                    {
+                        "name": "end_date",
+                        "in": "query",
+                        "schema": {"type": "string", "format": "date-time"},
+                        "description": "at most 90 days after start_date; a longer window is cut",
+                    },
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "schema": {
+                            "type": "string",
+                            "pattern": f"^{STATUS_FILTER.pattern}$",
+                        },
+                    },
+                    {"name": "jurisdiction_id", "in": "query", "schema": {"type": "string"}},
                 ],
                 "responses": {
                     "200": _json_array(ServiceRequest, "matching service requests"),
@@ -315,6 +385,27 @@ def document(public_url: str) -> dict[str, Any]:
                 "parameters": [{"name": "lang", "in": "query", "schema": {"type": "string"}}],
                 "responses": {"200": _html("the form")},
             },
+            "post": {
+                "operationId": "citizenFormPost",
+                "description": "Rate-limited per client address; categories are the taxonomy's.",
+                "summary": "Send the citizens' form; the page shows the tracking number",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {"schema": form_fields},
+                    },
+                },
+                "responses": {
+                    "200": _html("sent: the page with the tracking number"),
+                    "400": _html("unreadable form"),
+                    "409": _html("the same form is being sent now"),
+                    "413": _html("too large"),
+                    "415": _html("not a form"),
+                    "422": _html("the form again, with what to correct"),
+                    "429": _html("too many forms from this address"),
+                    "503": _html("not stored; try again"),
+                },
+            },
         },
         "/healthz": {
             "get": {
@@ -328,37 +419,56 @@ def document(public_url: str) -> dict[str, Any]:
             }
         },
     }
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Sportello web intake",
-            "version": "1",
-            "description": "Complaints from the city's website, apps and contact centre; "
-            "Open311 GeoReport v2; status by tracking number. Errors are RFC 9457 problem "
-            "details (GeoReport error lists under /open311/).",
-        },
-        "servers": [{"url": public_url.rstrip("/") or "/"}],
-        "paths": paths,
-        "components": {
-            "schemas": schemas["$defs"],
-            "securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer"},
-                "hmacSignature": {
-                    "type": "apiKey",
-                    "in": "header",
-                    "name": "X-Sportello-Signature",
-                    "description": "sha256=<hex HMAC-SHA256(key, timestamp\\nMETHOD\\n"
-                    "path?query\\n + body)> with X-Sportello-Client and X-Sportello-Timestamp",
+    for path, operations in paths.items():
+        for operation in operations.values():
+            operation["responses"].setdefault(
+                "400",
+                _open311_error("a NUL character in the URL")
+                if path.startswith("/open311/")
+                else _problem("a NUL character in the URL"),
+            )
+    described: dict[str, Any] = for_every_reader(
+        {
+            "openapi": "3.1.0",
+            "info": {
+                "title": "Sportello web intake",
+                "version": "1",
+                "description": "Complaints from the city's website, apps and contact centre; "
+                "Open311 GeoReport v2; status by tracking number. Errors are RFC 9457 problem "
+                "details (GeoReport error lists under /open311/).",
+            },
+            "servers": [{"url": public_url.rstrip("/") or "/"}],
+            "paths": paths,
+            "components": {
+                "schemas": schemas["$defs"],
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer"},
+                    "hmacSignature": {
+                        "type": "apiKey",
+                        "in": "header",
+                        "name": "X-Sportello-Signature",
+                        "description": "sha256=<hex HMAC-SHA256(key, timestamp\\nMETHOD\\n"
+                        "path?query\\n + body)> with X-Sportello-Client and X-Sportello-Timestamp",
+                    },
                 },
             },
-        },
-    }
+        }
+    )
+    return described
 
 
 def add_routes(app: web.Application) -> None:
     from ingestors.web.context import CONTEXT
 
-    body = json.dumps(document(app[CONTEXT].settings.public_url), ensure_ascii=False).encode()
+    ctx = app[CONTEXT]
+    body = json.dumps(
+        document(
+            ctx.settings.public_url,
+            sorted(ctx.categories),
+            max_attachments=ctx.settings.max_attachments,
+        ),
+        ensure_ascii=False,
+    ).encode()
 
     async def get_openapi(request: web.Request) -> web.Response:
         return web.Response(body=body, content_type="application/json")
