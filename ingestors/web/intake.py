@@ -59,10 +59,18 @@ class Incoming:
 
 
 class Intake:
-    def __init__(self, publisher: Publisher, receipts: ReceiptStore, *, clock: Clock) -> None:
+    def __init__(
+        self,
+        publisher: Publisher,
+        receipts: ReceiptStore,
+        *,
+        clock: Clock,
+        topic: str = topics.INTAKE,
+    ) -> None:
         self._publisher = publisher
         self._receipts = receipts
         self._clock = clock
+        self._topic = topic
 
     async def submit(self, caller: Caller, incoming: Incoming, *, key: str | None) -> Accepted:
         """Publish `incoming` unless this caller's `key` already did; return its tracking id.
@@ -100,7 +108,7 @@ class Intake:
         )
         event = SubmissionReceived.new(submission, source=SOURCE, subject=tracking_id, time=now)
         try:
-            await self._publisher.publish(topics.INTAKE, event)
+            await self._publisher.publish(self._topic, event)
         except BrokerUnavailable:
             if claim is not None:
                 await self._forget(caller.client_id, ref, claim)

@@ -12,10 +12,11 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import asyncpg
 
+from ingestors.web.batcher import Batcher
 from runtime.errors import StoreUnavailable
 
 _DB_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
@@ -72,14 +73,48 @@ class Receipt:
     accepted_at: datetime
 
 
+@dataclass(frozen=True)
+class _Claim:
+    client_id: str
+    key: str
+    fingerprint: str
+    tracking_id: str
+    channel: str
+    service_code: str | None
+    now: datetime
+
+
+def _columns(claims: Sequence[_Claim]) -> list[list[Any]]:
+    return [
+        [c.client_id for c in claims],
+        [c.key for c in claims],
+        [c.fingerprint for c in claims],
+        [c.tracking_id for c in claims],
+        [c.now for c in claims],
+        [c.channel for c in claims],
+        [c.service_code for c in claims],
+    ]
+
+
+@dataclass(frozen=True)
+class _Accept:
+    client_id: str
+    key: str
+    at: datetime
+
+
 class ReceiptStore:
     """The port onto `web_intake_receipts`. Every method raises `StoreUnavailable` when
-    PostgreSQL cannot answer."""
+    PostgreSQL cannot answer. Claims, acceptances and records made at the same time go to
+    PostgreSQL together, one statement per kind (`Batcher`)."""
 
     def __init__(self, pool: asyncpg.Pool, *, lease_s: float = 30.0, timeout_s: float = 5.0):
         self._pool = pool
         self._lease = timedelta(seconds=lease_s)
         self._timeout = timeout_s
+        self._claims: Batcher[_Claim, Claimed | Replay | KeyConflict] = Batcher(self._claim_all)
+        self._accepts: Batcher[_Accept, None] = Batcher(self._accept_all)
+        self._records: Batcher[_Claim, None] = Batcher(self._record_all)
 
     @contextlib.asynccontextmanager
     async def _conn(self) -> AsyncIterator[asyncpg.Connection]:
@@ -100,47 +135,73 @@ class ReceiptStore:
         service_code: str | None,
         now: datetime,
     ) -> Claimed | Replay | KeyConflict:
+        return await self._claims.submit(
+            _Claim(client_id, key, fingerprint, tracking_id, channel, service_code, now)
+        )
+
+    async def _claim_all(self, claims: list[_Claim]) -> list[Claimed | Replay | KeyConflict]:
+        # A key twice in one batch: the first claims it, the others judge what it left.
+        firsts = list({(c.client_id, c.key): c for c in reversed(claims)}.values())
         async with self._conn() as conn:
-            won = await conn.fetchval(
-                "insert into web_intake_receipts (client_id, idempotency_key, fingerprint,"
-                " tracking_id, state, claimed_at, channel, service_code)"
-                " values ($1, $2, $3, $4, 'pending', $5, $6, $7)"
-                " on conflict (client_id, idempotency_key) do update"
-                " set claimed_at = excluded.claimed_at"
-                " where web_intake_receipts.state = 'pending'"
-                " and web_intake_receipts.fingerprint = excluded.fingerprint"
-                " and web_intake_receipts.claimed_at < $8"
-                " returning true",
-                client_id,
-                key,
-                fingerprint,
-                tracking_id,
-                now,
-                channel,
-                service_code,
-                now - self._lease,
-            )
-            if won:
-                return Claimed(now)
-            row = await conn.fetchrow(
-                "select fingerprint, tracking_id, state, claimed_at from web_intake_receipts"
-                " where client_id = $1 and idempotency_key = $2",
-                client_id,
-                key,
-            )
-        if row is None:  # released between our two statements: the caller may retry at once
-            return KeyConflict("in_progress")
-        return judge(KeyRow(**dict(row)), fingerprint)
+            won = {
+                (r["client_id"], r["idempotency_key"])
+                for r in await conn.fetch(
+                    "insert into web_intake_receipts as r (client_id, idempotency_key,"
+                    " fingerprint, tracking_id, state, claimed_at, channel, service_code)"
+                    " select c, k, f, t, 'pending', n, ch, sc from unnest($1::text[],"
+                    " $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[],"
+                    " $7::text[]) as u(c, k, f, t, n, ch, sc)"
+                    " on conflict (client_id, idempotency_key) do update"
+                    " set claimed_at = excluded.claimed_at"
+                    " where r.state = 'pending' and r.fingerprint = excluded.fingerprint"
+                    " and r.claimed_at < $8"
+                    " returning client_id, idempotency_key",
+                    *_columns(firsts),
+                    min(c.now for c in firsts) - self._lease,
+                )
+            }
+            claimed: dict[tuple[str, str], _Claim] = {
+                (c.client_id, c.key): c for c in firsts if (c.client_id, c.key) in won
+            }
+            others = [c for c in claims if claimed.get((c.client_id, c.key)) is not c]
+            rows = {}
+            if others:
+                rows = {
+                    (r["client_id"], r["idempotency_key"]): KeyRow(
+                        r["fingerprint"], r["tracking_id"], r["state"], r["claimed_at"]
+                    )
+                    for r in await conn.fetch(
+                        "select client_id, idempotency_key, fingerprint, tracking_id, state,"
+                        " claimed_at from web_intake_receipts r join unnest($1::text[],"
+                        " $2::text[]) as u(c, k) on r.client_id = u.c and r.idempotency_key = u.k",
+                        [c.client_id for c in others],
+                        [c.key for c in others],
+                    )
+                }
+        out: list[Claimed | Replay | KeyConflict] = []
+        for c in claims:
+            if claimed.get((c.client_id, c.key)) is c:
+                out.append(Claimed(c.now))
+            elif (row := rows.get((c.client_id, c.key))) is None:
+                out.append(KeyConflict("in_progress"))  # released meanwhile: retry at once
+            else:
+                out.append(judge(row, c.fingerprint))
+        return out
 
     async def accept(self, client_id: str, key: str, *, at: datetime) -> None:
+        await self._accepts.submit(_Accept(client_id, key, at))
+
+    async def _accept_all(self, accepts: list[_Accept]) -> list[None]:
         async with self._conn() as conn:
             await conn.execute(
-                "update web_intake_receipts set state = 'accepted', accepted_at = $3"
-                " where client_id = $1 and idempotency_key = $2",
-                client_id,
-                key,
-                at,
+                "update web_intake_receipts r set state = 'accepted', accepted_at = u.at"
+                " from unnest($1::text[], $2::text[], $3::timestamptz[]) as u(c, k, at)"
+                " where r.client_id = u.c and r.idempotency_key = u.k",
+                [a.client_id for a in accepts],
+                [a.key for a in accepts],
+                [a.at for a in accepts],
             )
+        return [None] * len(accepts)
 
     async def release(self, client_id: str, key: str, *, claimed_at: datetime) -> None:
         """Forget a claim whose publish failed, so that a retry may publish."""
@@ -165,20 +226,21 @@ class ReceiptStore:
         at: datetime,
     ) -> None:
         """Remember a complaint accepted without a caller's key."""
+        await self._records.submit(
+            _Claim(client_id, key, fingerprint, tracking_id, channel, service_code, at)
+        )
+
+    async def _record_all(self, records: list[_Claim]) -> list[None]:
         async with self._conn() as conn:
             await conn.execute(
                 "insert into web_intake_receipts (client_id, idempotency_key, fingerprint,"
                 " tracking_id, state, claimed_at, accepted_at, channel, service_code)"
-                " values ($1, $2, $3, $4, 'accepted', $5, $5, $6, $7)"
-                " on conflict do nothing",
-                client_id,
-                key,
-                fingerprint,
-                tracking_id,
-                at,
-                channel,
-                service_code,
+                " select c, k, f, t, 'accepted', n, n, ch, sc from unnest($1::text[],"
+                " $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[],"
+                " $7::text[]) as u(c, k, f, t, n, ch, sc) on conflict do nothing",
+                *_columns(records),
             )
+        return [None] * len(records)
 
     async def receipts(self, tracking_ids: Sequence[str]) -> dict[str, Receipt]:
         """The accepted receipts of these tracking numbers."""
