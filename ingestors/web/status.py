@@ -7,7 +7,6 @@ and the history of the case.
 """
 
 import contextlib
-import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -208,13 +207,3 @@ class CaseReader:
             )
         return [CaseRow(**dict(r)) for r in rows]
 
-
-def snapshot_json(value: str | bytes | None) -> dict[str, object]:
-    """asyncpg gives jsonb as text; an unreadable value reads as empty."""
-    if not value:
-        return {}
-    try:
-        out = json.loads(value)
-    except ValueError:
-        return {}
-    return out if isinstance(out, dict) else {}
