@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import sys
 
 from aiohttp import web
 
@@ -19,18 +20,25 @@ async def serve(settings: WebSettings) -> None:
         settings.kafka_bootstrap, client_id="sportello-web", timeout_s=settings.publish_timeout_s
     )
     app = build_app(settings, publisher)
-    if not settings.api_keys:
-        log.warning(
-            "NO API KEYS CONFIGURED: accepting the development key %r. "
-            "Set SPORTELLO_API_KEYS before exposing this server.",
-            DEV_API_KEY,
-        )
+    if settings.using_development_key:
+        for _ in range(3):
+            log.warning(
+                "NO API KEYS CONFIGURED: accepting the development key %r from anyone. "
+                "Set SPORTELLO_API_KEYS before exposing this server.",
+                DEV_API_KEY,
+            )
     await publisher.start()
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.web_host, settings.web_port)
     await site.start()
-    log.info("web intake listening on http://%s:%d", settings.web_host, settings.web_port)
+    clients = ", ".join(c.client_id for c in settings.api_clients())
+    log.info(
+        "web intake listening on http://%s:%d (API clients: %s)",
+        settings.web_host,
+        settings.web_port,
+        clients,
+    )
     try:
         await wait_for_shutdown()
     finally:
@@ -42,6 +50,11 @@ async def serve(settings: WebSettings) -> None:
 def main() -> None:
     settings = WebSettings()
     configure_logging(settings.log_level)
+    try:
+        settings.api_clients()
+    except ValueError as exc:
+        log.critical("refusing to start: %s", exc)
+        sys.exit(2)
     asyncio.run(serve(settings))
 
 

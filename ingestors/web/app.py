@@ -1,139 +1,145 @@
-"""The web intake: an aiohttp application over a `Publisher`.
+"""The web intake: an aiohttp application over a `Publisher` and PostgreSQL.
 
-`build_app` wires routes and middleware; handlers validate, build a `Submission` with the
-pure functions of `complaint_request`, publish, and answer 202 only after Kafka acknowledged.
+`build_app` wires the doors — the JSON API (`api`), Open311 GeoReport v2 (`open311_routes`),
+the citizens' form (`form_routes`) and the OpenAPI description (`openapi`) — around one
+`WebContext`, and one middleware that turns every error into a problem document (GeoReport
+errors under /open311/), so that no input, however malformed, yields a traceback.
 """
 
-import hmac
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+import asyncpg
 from aiohttp import web
-from pydantic import ValidationError
 
-from ingestors.web.complaint_request import ComplaintRequest, to_submission
-from ingestors.web.problems import problem, validation_errors
+from ingestors.web import api, form_routes, open311_routes, openapi
+from ingestors.web.auth import Authenticator
+from ingestors.web.context import CONTEXT, Clock, WebContext
+from ingestors.web.intake import Intake
+from ingestors.web.patterns import nul_in
+from ingestors.web.problems import Problem
+from ingestors.web.ratelimit import RateLimiter
+from ingestors.web.receipts import ReceiptStore
 from ingestors.web.settings import WebSettings
-from runtime.errors import BrokerUnavailable
+from ingestors.web.status import CaseReader
+from processors.bodies import load_bodies
+from processors.taxonomy import load_taxonomy
+from runtime.blobstore import BlobStore
 from runtime.publisher import Publisher
 from schemas import topics
-from schemas.events import SubmissionReceived
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-SOURCE = "/ingestors/web"
-PUBLISHER_KEY = web.AppKey("publisher", Publisher)
-SETTINGS_KEY = web.AppKey("settings", WebSettings)
-CLOCK_KEY: web.AppKey[Clock] = web.AppKey("clock")
-API_KEYS_KEY: web.AppKey[tuple[str, ...]] = web.AppKey("api_keys")
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _as_problem(exc: web.HTTPException) -> Problem:
+    headers = {}
+    if exc.status == 405 and "Allow" in exc.headers:
+        headers["Allow"] = exc.headers["Allow"]
+    detail = {
+        404: "no such resource",
+        405: "this resource does not accept that method",
+    }.get(exc.status, exc.reason or "error")
+    return Problem(exc.status, detail, headers=headers)
+
+
 @web.middleware
 async def problems_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn every error into problem details; never let a traceback reach the caller."""
     try:
+        if "\x00" in request.path or nul_in(list(request.query.items())):
+            raise Problem(400, "the URL must not contain NUL characters")
         return await handler(request)
+    except Problem as exc:
+        found = exc
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return problem(exc.status, exc.reason or exc.text or "error")
+        found = _as_problem(exc)
     except Exception:
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return problem(500, "an unexpected error occurred; it has been logged")
-
-
-def _authorized(request: web.Request) -> bool:
-    header = request.headers.get("Authorization", "")
-    scheme, _, presented = header.partition(" ")
-    if scheme.lower() != "bearer" or not presented:
-        return False
-    # Compare against every key, always, so timing says nothing about which one matched.
-    matched = False
-    for key in request.app[API_KEYS_KEY]:
-        matched |= hmac.compare_digest(presented.strip().encode(), key.encode())
-    return matched
-
-
-async def post_complaint(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS_KEY]
-    if not _authorized(request):
-        return problem(
-            401,
-            "present an API key as 'Authorization: Bearer <key>'",
-            headers={"WWW-Authenticate": 'Bearer realm="sportello"'},
-        )
-    if request.content_type != "application/json":
-        return problem(415, "send the complaint as application/json")
-    if request.content_length is not None and request.content_length > settings.max_body_bytes:
-        return problem(413, f"the body is larger than {settings.max_body_bytes} bytes")
-    try:
-        raw = await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        return problem(413, f"the body is larger than {settings.max_body_bytes} bytes")
-    try:
-        complaint = ComplaintRequest.model_validate_json(raw)
-    except ValidationError as exc:
-        if any(e["type"] == "json_invalid" for e in exc.errors()):
-            return problem(400, "the body is not valid JSON")
-        return problem(
-            422, "the complaint has invalid fields", errors=validation_errors(exc.errors())
-        )
-    key = request.headers.get("Idempotency-Key")
-    ref = f"key:{key}" if key else f"req:{uuid.uuid4().hex}"
-    now = request.app[CLOCK_KEY]()
-    submission = to_submission(complaint, idempotency_ref=ref, received_at=now)
-    event = SubmissionReceived.new(
-        submission, source=SOURCE, subject=submission.submission_id, time=now
-    )
-    try:
-        await request.app[PUBLISHER_KEY].publish(topics.INTAKE, event)
-    except BrokerUnavailable as exc:
-        log.warning("could not publish %s: %s", submission.submission_id, exc)
-        return problem(
-            503,
-            "the complaint could not be stored right now; nothing was recorded, try again",
-            headers={"Retry-After": str(settings.retry_after_s)},
-        )
-    tracking_id = submission.submission_id
-    return web.json_response(
-        {
-            "tracking_id": tracking_id,
-            "status_url": f"{settings.public_url.rstrip('/')}/v1/complaints/{tracking_id}",
-        },
-        status=202,
-    )
+        found = Problem(500, "an unexpected error occurred; it has been logged")
+    if open311_routes.is_open311(request):
+        return open311_routes.error_response(request, found)
+    return found.response()
 
 
 async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-async def not_found(request: web.Request) -> web.Response:
-    return problem(404, f"no such resource: {request.path}")
-
-
 def build_app(
-    settings: WebSettings, publisher: Publisher, *, clock: Clock = _utcnow
+    settings: WebSettings,
+    publisher: Publisher,
+    *,
+    pool: asyncpg.Pool | None = None,
+    clock: Clock = _utcnow,
+    intake_topic: str = topics.INTAKE,
 ) -> web.Application:
-    """The web intake application. The caller owns the publisher's start and stop."""
-    api_keys = settings.effective_api_keys()
+    """The web intake application. The caller owns the publisher's start and stop; the
+    PostgreSQL pool is made (lazily connecting) and closed with the app unless given.
+    `intake_topic` is for benchmarks that must not feed the pipeline."""
     app = web.Application(
-        middlewares=[problems_middleware], client_max_size=settings.max_body_bytes
+        middlewares=[problems_middleware],
+        client_max_size=max(settings.max_body_bytes, settings.max_upload_bytes),
     )
-    app[SETTINGS_KEY] = settings
-    app[PUBLISHER_KEY] = publisher
-    app[CLOCK_KEY] = clock
-    app[API_KEYS_KEY] = api_keys
-    app.router.add_post("/v1/complaints", post_complaint)
+    if pool is None:
+        # The intake's writes need not wait for PostgreSQL's WAL flush: what it remembers must
+        # outlive the intake, which a commit without the flush does; a crash of PostgreSQL
+        # itself may forget the last instants, after which a retry publishes again under the
+        # same tracking id, which dedup recognises. One flush per complaint would cap the
+        # intake at the disk's flush rate.
+        own = asyncpg.create_pool(
+            settings.pg_dsn.get_secret_value(),
+            min_size=0,
+            max_size=20,
+            command_timeout=10,
+            server_settings={"synchronous_commit": "off"},
+        )
+
+        async def open_pool(_: web.Application) -> None:
+            await own
+
+        async def close_pool(_: web.Application) -> None:
+            await own.close()
+
+        app.on_startup.append(open_pool)
+        app.on_cleanup.append(close_pool)
+        pool = own
+    bodies = {b.id: b for b in load_bodies(settings.bodies_file)}
+    categories = {
+        c.code: c for c in load_taxonomy(settings.taxonomy_file, body_ids=frozenset(bodies))
+    }
+    unknown = sorted(set(settings.open311_service_aliases.values()) - set(categories))
+    if unknown:
+        raise ValueError(f"open311_service_aliases name unknown categories: {', '.join(unknown)}")
+    receipts = ReceiptStore(
+        pool, lease_s=settings.idempotency_lease_s, timeout_s=settings.store_timeout_s
+    )
+    app[CONTEXT] = WebContext(
+        settings=settings,
+        intake=Intake(publisher, receipts, clock=clock, topic=intake_topic),
+        receipts=receipts,
+        reader=CaseReader(pool, timeout_s=settings.store_timeout_s),
+        blobs=BlobStore(settings.blob_dir),
+        authenticator=Authenticator(settings.api_clients(), window_s=settings.signature_window_s),
+        api_limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
+        citizen_limiter=RateLimiter(
+            settings.citizen_rate_limit_per_s, settings.citizen_rate_limit_burst
+        ),
+        bodies=bodies,
+        categories=categories,
+        clock=clock,
+    )
+    api.add_routes(app)
+    open311_routes.add_routes(app)
+    form_routes.add_routes(app)
+    openapi.add_routes(app)
     app.router.add_get("/healthz", health)
-    app.router.add_route("*", "/{tail:.*}", not_found)
     return app

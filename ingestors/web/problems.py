@@ -1,4 +1,8 @@
-"""RFC 9457 problem details: every error the web intake returns, in one shape."""
+"""RFC 9457 problem details: every error the web intake returns, in one shape.
+
+Handlers raise `Problem`; the middleware of `app` renders it (as problem+json on the API,
+as GeoReport errors under /open311/).
+"""
 
 import json
 from collections.abc import Mapping, Sequence
@@ -8,19 +12,59 @@ from aiohttp import web
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
-_TITLES = {
+TITLES = {
     400: "Bad request",
     401: "Not authenticated",
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    409: "Conflict",
     413: "Content too large",
     415: "Unsupported media type",
-    422: "Invalid complaint",
+    422: "Unprocessable content",
     429: "Too many requests",
     500: "Internal error",
     503: "Service unavailable",
 }
+
+
+class Problem(Exception):
+    """An error the caller should see: raise it anywhere in a handler."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        errors: Sequence[Mapping[str, Any]] = (),
+        headers: Mapping[str, str] | None = None,
+        type_: str = "about:blank",
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = list(errors)
+        self.headers = dict(headers or {})
+        self.type_ = type_
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": self.type_,
+            "title": TITLES.get(self.status, "Error"),
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.errors:
+            out["errors"] = self.errors
+        return out
+
+    def response(self) -> web.Response:
+        return web.Response(
+            status=self.status,
+            body=json.dumps(self.body(), ensure_ascii=False).encode(),
+            content_type=PROBLEM_MEDIA_TYPE,
+            headers=self.headers,
+        )
 
 
 def problem(
@@ -32,26 +76,16 @@ def problem(
     headers: Mapping[str, str] | None = None,
 ) -> web.Response:
     """A problem-details response. `errors` lists field-level problems ({pointer, detail})."""
-    body: dict[str, Any] = {
-        "type": type_,
-        "title": _TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-    }
-    if errors:
-        body["errors"] = list(errors)
-    return web.Response(
-        status=status,
-        body=json.dumps(body, ensure_ascii=False).encode(),
-        content_type=PROBLEM_MEDIA_TYPE,
-        headers=headers,
-    )
+    return Problem(status, detail, errors=errors, headers=headers, type_=type_).response()
 
 
-def validation_errors(exc_errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+def validation_errors(
+    exc_errors: Sequence[Mapping[str, Any]], *, prefix: str = ""
+) -> list[dict[str, str]]:
     """pydantic's errors as JSON pointers into the request body, with readable messages."""
     out = []
     for err in exc_errors:
-        path = "/".join(str(p) for p in err.get("loc", ()))
-        out.append({"pointer": f"/{path}" if path else "", "detail": str(err.get("msg", ""))})
+        path = "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in err.get("loc", ()))
+        pointer = f"{prefix}/{path}" if path else prefix
+        out.append({"pointer": pointer, "detail": str(err.get("msg", ""))})
     return out

@@ -1,10 +1,24 @@
 """Writing case events into PostgreSQL, idempotently, one batch per transaction."""
 
+import re
 from collections.abc import Sequence
 
 import asyncpg
 
 from schemas.events import CaseUpdated
+
+# PostgreSQL stores no NUL in text or jsonb ("\\u0000 cannot be converted to text"), and one
+# such record would stop the sink for ever: NUL becomes U+FFFD, the replacement character.
+_JSON_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def pg_json(text: str) -> str:
+    """JSON text PostgreSQL's jsonb accepts: `\\u0000` escapes become `\\ufffd`."""
+    return _JSON_NUL.sub(r"\1\\ufffd", text)
+
+
+def pg_text(value: str | None) -> str | None:
+    return value.replace("\x00", "\ufffd") if value is not None else None
 
 
 def latest_per_case(events: Sequence[CaseUpdated]) -> list[CaseUpdated]:
@@ -36,7 +50,7 @@ class CaseStore:
                 "insert into case_events (event_id, case_id, type, time, source, event)"
                 " values ($1, $2, $3, $4, $5, $6::jsonb) on conflict (event_id) do nothing",
                 [
-                    (e.id, e.data.case_id, e.type, e.time, e.source, e.model_dump_json())
+                    (e.id, e.data.case_id, e.type, e.time, e.source, pg_json(e.model_dump_json()))
                     for e in events
                 ],
             )
@@ -55,13 +69,13 @@ class CaseStore:
                         s.case_id,
                         s.version,
                         s.status.value,
-                        s.body,
-                        s.category,
+                        pg_text(s.body),
+                        pg_text(s.category),
                         s.opened_at,
                         s.legal_receipt_at,
                         s.updated_at,
                         s.deadline_at,
-                        s.model_dump_json(),
+                        pg_json(s.model_dump_json()),
                     )
                     for s in (e.data for e in newest)
                 ],

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from schemas import SubmissionReceived, decode_event, topics
-from tests.integration.spine.conftest import WebIntake
+from tests.integration.web.conftest import WebIntake
 from tests.support import end_offsets, eventually, read_until
 
 pytestmark = pytest.mark.integration

@@ -1,0 +1,273 @@
+"""The web intake's memory in PostgreSQL: idempotency keys, and what it accepted.
+
+A request with an `Idempotency-Key` first *claims* the key (a `pending` row), publishes, and
+then marks it `accepted`; a retry finds the row and gets the same answer without publishing;
+a concurrent duplicate finds the claim pending and is told to retry (409); a key reused for
+another request is refused (422), as the IETF idempotency-key draft says. A claim left pending
+by a crash is taken over after the lease, so a key is never stuck. Requests without a key
+leave an `accepted` row too: it is what the status lookup knows before the case exists.
+"""
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import asyncpg
+
+from ingestors.web.batcher import Batcher
+from runtime.errors import StoreUnavailable
+
+_DB_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """The key is ours: publish, then `accept` (or `release` if publishing failed)."""
+
+    claimed_at: datetime
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The key was used for this very request, which was accepted: answer the same."""
+
+    tracking_id: str
+
+
+@dataclass(frozen=True)
+class KeyConflict:
+    """`in_progress`: the same request is being handled now (409); `different_request`: the
+    key was used for another request (422)."""
+
+    reason: Literal["in_progress", "different_request"]
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    fingerprint: str
+    tracking_id: str
+    state: str
+    claimed_at: datetime
+
+
+def judge(row: KeyRow, fingerprint: str) -> Replay | KeyConflict:
+    """What a request finds when its key is already there (pure)."""
+    if row.fingerprint != fingerprint:
+        return KeyConflict("different_request")
+    if row.state == "accepted":
+        return Replay(row.tracking_id)
+    # Pending: someone is publishing it now, or crashed doing so; after the lease the claim
+    # is taken over by `claim` itself, so this is the "now" case or a lost race for it.
+    return KeyConflict("in_progress")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the intake knows of an accepted complaint, before or besides its case."""
+
+    tracking_id: str
+    channel: str
+    service_code: str | None
+    accepted_at: datetime
+
+
+@dataclass(frozen=True)
+class _Claim:
+    client_id: str
+    key: str
+    fingerprint: str
+    tracking_id: str
+    channel: str
+    service_code: str | None
+    now: datetime
+
+
+def _columns(claims: Sequence[_Claim]) -> list[list[Any]]:
+    return [
+        [c.client_id for c in claims],
+        [c.key for c in claims],
+        [c.fingerprint for c in claims],
+        [c.tracking_id for c in claims],
+        [c.now for c in claims],
+        [c.channel for c in claims],
+        [c.service_code for c in claims],
+    ]
+
+
+@dataclass(frozen=True)
+class _Accept:
+    client_id: str
+    key: str
+    at: datetime
+
+
+class ReceiptStore:
+    """The port onto `web_intake_receipts`. Every method raises `StoreUnavailable` when
+    PostgreSQL cannot answer. Claims, acceptances and records made at the same time go to
+    PostgreSQL together, one statement per kind (`Batcher`)."""
+
+    def __init__(self, pool: asyncpg.Pool, *, lease_s: float = 30.0, timeout_s: float = 5.0):
+        self._pool = pool
+        self._lease = timedelta(seconds=lease_s)
+        self._timeout = timeout_s
+        self._claims: Batcher[_Claim, Claimed | Replay | KeyConflict] = Batcher(self._claim_all)
+        self._accepts: Batcher[_Accept, None] = Batcher(self._accept_all)
+        self._records: Batcher[_Claim, None] = Batcher(self._record_all)
+
+    @contextlib.asynccontextmanager
+    async def _conn(self) -> AsyncIterator[asyncpg.Connection]:
+        try:
+            async with self._pool.acquire(timeout=self._timeout) as conn:
+                yield conn
+        except _DB_ERRORS as exc:
+            raise StoreUnavailable(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
+
+    async def claim(
+        self,
+        client_id: str,
+        key: str,
+        fingerprint: str,
+        *,
+        tracking_id: str,
+        channel: str,
+        service_code: str | None,
+        now: datetime,
+    ) -> Claimed | Replay | KeyConflict:
+        return await self._claims.submit(
+            _Claim(client_id, key, fingerprint, tracking_id, channel, service_code, now)
+        )
+
+    async def _claim_all(self, claims: list[_Claim]) -> list[Claimed | Replay | KeyConflict]:
+        # A key twice in one batch: the first claims it, the others judge what it left.
+        firsts = list({(c.client_id, c.key): c for c in reversed(claims)}.values())
+        async with self._conn() as conn:
+            won = {
+                (r["client_id"], r["idempotency_key"])
+                for r in await conn.fetch(
+                    "insert into web_intake_receipts as r (client_id, idempotency_key,"
+                    " fingerprint, tracking_id, state, claimed_at, channel, service_code)"
+                    " select c, k, f, t, 'pending', n, ch, sc from unnest($1::text[],"
+                    " $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[],"
+                    " $7::text[]) as u(c, k, f, t, n, ch, sc)"
+                    " on conflict (client_id, idempotency_key) do update"
+                    " set claimed_at = excluded.claimed_at"
+                    " where r.state = 'pending' and r.fingerprint = excluded.fingerprint"
+                    " and r.claimed_at < $8"
+                    " returning client_id, idempotency_key",
+                    *_columns(firsts),
+                    min(c.now for c in firsts) - self._lease,
+                )
+            }
+            claimed: dict[tuple[str, str], _Claim] = {
+                (c.client_id, c.key): c for c in firsts if (c.client_id, c.key) in won
+            }
+            others = [c for c in claims if claimed.get((c.client_id, c.key)) is not c]
+            rows = {}
+            if others:
+                rows = {
+                    (r["client_id"], r["idempotency_key"]): KeyRow(
+                        r["fingerprint"], r["tracking_id"], r["state"], r["claimed_at"]
+                    )
+                    for r in await conn.fetch(
+                        "select client_id, idempotency_key, fingerprint, tracking_id, state,"
+                        " claimed_at from web_intake_receipts r join unnest($1::text[],"
+                        " $2::text[]) as u(c, k) on r.client_id = u.c and r.idempotency_key = u.k",
+                        [c.client_id for c in others],
+                        [c.key for c in others],
+                    )
+                }
+        out: list[Claimed | Replay | KeyConflict] = []
+        for c in claims:
+            if claimed.get((c.client_id, c.key)) is c:
+                out.append(Claimed(c.now))
+            elif (row := rows.get((c.client_id, c.key))) is None:
+                out.append(KeyConflict("in_progress"))  # released meanwhile: retry at once
+            else:
+                out.append(judge(row, c.fingerprint))
+        return out
+
+    async def accept(self, client_id: str, key: str, *, at: datetime) -> None:
+        await self._accepts.submit(_Accept(client_id, key, at))
+
+    async def _accept_all(self, accepts: list[_Accept]) -> list[None]:
+        async with self._conn() as conn:
+            await conn.execute(
+                "update web_intake_receipts r set state = 'accepted', accepted_at = u.at"
+                " from unnest($1::text[], $2::text[], $3::timestamptz[]) as u(c, k, at)"
+                " where r.client_id = u.c and r.idempotency_key = u.k",
+                [a.client_id for a in accepts],
+                [a.key for a in accepts],
+                [a.at for a in accepts],
+            )
+        return [None] * len(accepts)
+
+    async def release(self, client_id: str, key: str, *, claimed_at: datetime) -> None:
+        """Forget a claim whose publish failed, so that a retry may publish."""
+        async with self._conn() as conn:
+            await conn.execute(
+                "delete from web_intake_receipts where client_id = $1"
+                " and idempotency_key = $2 and state = 'pending' and claimed_at = $3",
+                client_id,
+                key,
+                claimed_at,
+            )
+
+    async def record(
+        self,
+        client_id: str,
+        key: str,
+        fingerprint: str,
+        *,
+        tracking_id: str,
+        channel: str,
+        service_code: str | None,
+        at: datetime,
+    ) -> None:
+        """Remember a complaint accepted without a caller's key."""
+        await self._records.submit(
+            _Claim(client_id, key, fingerprint, tracking_id, channel, service_code, at)
+        )
+
+    async def _record_all(self, records: list[_Claim]) -> list[None]:
+        async with self._conn() as conn:
+            await conn.execute(
+                "insert into web_intake_receipts (client_id, idempotency_key, fingerprint,"
+                " tracking_id, state, claimed_at, accepted_at, channel, service_code)"
+                " select c, k, f, t, 'accepted', n, n, ch, sc from unnest($1::text[],"
+                " $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[],"
+                " $7::text[]) as u(c, k, f, t, n, ch, sc) on conflict do nothing",
+                *_columns(records),
+            )
+        return [None] * len(records)
+
+    async def receipts(self, tracking_ids: Sequence[str]) -> dict[str, Receipt]:
+        """The accepted receipts of these tracking numbers."""
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "select distinct on (tracking_id) tracking_id, channel, service_code,"
+                " accepted_at from web_intake_receipts"
+                " where tracking_id = any($1) and state = 'accepted'"
+                " order by tracking_id, accepted_at",
+                list(tracking_ids),
+            )
+        return {r["tracking_id"]: Receipt(**dict(r)) for r in rows}
+
+    async def recent(
+        self, *, since: datetime, until: datetime, service_code: str | None, limit: int
+    ) -> list[Receipt]:
+        """Accepted receipts in a time range, newest first (for Open311's requests list)."""
+        async with self._conn() as conn:
+            rows = await conn.fetch(
+                "select tracking_id, channel, service_code, accepted_at"
+                " from web_intake_receipts where state = 'accepted'"
+                " and accepted_at >= $1 and accepted_at <= $2"
+                " and ($3::text is null or service_code = $3)"
+                " order by accepted_at desc limit $4",
+                since,
+                until,
+                service_code,
+                limit,
+            )
+        return [Receipt(**dict(r)) for r in rows]
