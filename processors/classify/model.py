@@ -27,6 +27,7 @@ from sklearn.pipeline import Pipeline
 
 from processors.classify.errors import ModelCorrupt, ModelNotFound, ModelVersionMismatch
 from processors.classify.features import TrainingParams
+from processors.classify.scoring import LinearScorer
 from schemas._strict import StrictModel
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
@@ -80,8 +81,10 @@ class Classifier:
         self._categories = categories
         self._languages = languages
         self.version = version
-        self._labels: tuple[str, ...] = tuple(str(c) for c in categories.classes_)
-        self._language_labels: tuple[str, ...] = tuple(str(c) for c in languages.classes_)
+        self._category_scorer = LinearScorer(categories)
+        self._language_scorer = LinearScorer(languages)
+        self._labels = self._category_scorer.classes
+        self._language_labels = self._language_scorer.classes
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -132,8 +135,8 @@ class Classifier:
             return []
         limit = self.version.params.max_chars
         clipped = [t[:limit] for t in texts]
-        category_p = self._categories.predict_proba(clipped)
-        language_p = self._languages.predict_proba(clipped)
+        category_p = self._category_scorer.proba(clipped)
+        language_p = self._language_scorer.proba(clipped)
         return [
             self._prediction(text, cp, lp)
             for text, cp, lp in zip(clipped, category_p, language_p, strict=True)

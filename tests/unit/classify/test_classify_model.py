@@ -4,6 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from processors.classify import (
@@ -129,3 +130,19 @@ def test_loader_refuses_codes_outside_the_taxonomy() -> None:
     with pytest.raises(ModelVersionMismatch, match="lampioni"):
         Classifier.load(categories=[c for c in CODES if c != "lampioni"])
     assert Classifier.load(categories=CODES).categories
+
+
+def test_fast_scoring_agrees_with_scikit_learn(
+    shipped: Classifier, corpus: list[CorpusRow]
+) -> None:
+    texts = [row.text for row in corpus[::50]] + ["", "buca", "!!!"]
+    pipelines = shipped.artifact()
+    ours = [p.alternatives[0] for p in shipped.predict_many(texts)]
+    theirs = pipelines["categories"].predict_proba(texts)
+    classes = list(pipelines["categories"].classes_)
+    for mine, row, text in zip(ours, theirs, texts, strict=True):
+        if any(ch.isalpha() for ch in text):
+            assert mine.category == classes[int(np.argmax(row))]
+            assert mine.confidence == pytest.approx(float(np.max(row)), abs=1e-6)
+    languages = pipelines["languages"].predict(texts[:-3])
+    assert [p.language for p in shipped.predict_many(texts[:-3])] == list(languages)
