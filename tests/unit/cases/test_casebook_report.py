@@ -102,6 +102,40 @@ def test_a_refused_report_delivered_twice_is_one_dead_letter() -> None:
     assert again.out == []
 
 
+def test_not_ours_re_routes_by_the_rules_without_that_body() -> None:
+    book = book_with(FakeClassifier())
+    case = Case.opened(book, submission("not-ours-1", ASBESTOS_ON_A_ROAD), T0)
+    assert (case.body, case.record.snapshot.routing_rule_id) == ("ambiente", "asbestos")
+
+    step = case.report(
+        Transition.REASSIGN, T0 + DAY, reason="Non è amianto: sono lastre di plastica"
+    )
+
+    snap = case.record.snapshot
+    assert snap.status is CaseStatus.REASSIGNED
+    assert snap.body == "strade"
+    assert snap.routing_rule_id == "default:buche_stradali"
+    assert snap.routing_explanation is not None
+    assert "ambiente refused it: 'Non è amianto: sono lastre di plastica'" in (
+        snap.routing_explanation
+    )
+    assert "rule 'asbestos' would choose ambiente, which refused it" in snap.routing_explanation
+    assert [(r.body, r.reason) for r in snap.refusals] == [
+        ("ambiente", "Non è amianto: sono lastre di plastica")
+    ]
+    [assigned] = on(step, topics.routed("strade"))
+    assert isinstance(assigned, CaseAssigned)
+    assert assigned.data.body == "strade"
+    assert assigned.data.rule_id == "default:buche_stradali", "the body is told which rule"
+    assert assigned.data.explanation == snap.routing_explanation
+    assert on(step, topics.routed("ambiente")) == []
+    [updated] = on(step, topics.CASES)
+    assert isinstance(updated, CaseUpdated)
+    assert updated.data == snap
+    assert updated.data.version == 2
+    assert on(step, topics.DEADLETTER) == []
+
+
 def test_a_second_not_ours_skips_both_bodies_and_ends_in_triage() -> None:
     book = book_with(FakeClassifier())
     case = Case.opened(book, submission("not-ours-2", ASBESTOS_ON_A_ROAD), T0)
