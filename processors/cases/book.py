@@ -18,7 +18,14 @@ from typing import Any
 from processors.cases.commands import AddFollowUp, JoinCase, LinkCase, OpenCase, Tick
 from processors.cases.record import CaseRecord
 from processors.dedup.history import event_id_for
-from processors.lifecycle.machine import Accepted, CaseState, apply, snapshot_with
+from processors.lifecycle.machine import (
+    Accepted,
+    CaseState,
+    RefusalCode,
+    Refused,
+    apply,
+    snapshot_with,
+)
 from processors.routing import (
     Refusal,
     Routing,
@@ -251,7 +258,13 @@ class CaseBook:
     def _refused_by_owner(self, record: CaseRecord, event: StatusReported, now: datetime) -> Step:
         update = event.data
         assert update.body is not None
-        reason = update.reason or "not ours"
+        # Allowed only where the lifecycle would let this body hand the case on (a target
+        # is all it lacks); otherwise refused, and the case keeps no trace of it.
+        check = apply(record.lifecycle, update, now, known_bodies=self.bodies)
+        if not (isinstance(check, Refused) and check.code is RefusalCode.TARGET_REQUIRED):
+            return self._transition(record, update, now, source_event=event)
+        reason = update.reason
+        assert reason is not None  # a reassign without a reason was refused above
         refusal = BodyRefusal(body=update.body, reason=reason, refused_at=update.reported_at)
         snap = record.snapshot
         refused = snap.model_copy(update={"refusals": (*snap.refusals, refusal)})

@@ -2,6 +2,8 @@
 dead letter and change nothing; a report delivered twice is applied once; a body's "not
 ours" re-routes the case by the rules without that body, or sends it to triage."""
 
+import pytest
+
 from schemas import topics
 from schemas.case import CaseStatus
 from schemas.events import CaseAssigned, CaseTriaged, CaseUpdated, DeadLettered
@@ -188,3 +190,48 @@ def test_a_front_office_reassignment_takes_a_case_out_of_triage() -> None:
     [assigned] = on(step, topics.routed("verde"))
     assert isinstance(assigned, CaseAssigned)
     assert assigned.data.rule_id == "status:assign"
+
+
+@pytest.mark.parametrize(
+    ("text", "owner"), [(ASBESTOS_ON_A_ROAD, "ambiente"), ("Buca in via Tortona", "strade")]
+)
+def test_a_refused_not_ours_leaves_no_refusal_behind(text: str, owner: str) -> None:
+    """While the case waits for the citizen, reassigning is not allowed: the body's "not
+    ours" is refused to the dead letters, whether another body would take the case or only
+    triage would, and the case must not remember a refusal that never took effect (it
+    would steer every later routing away from that body)."""
+    case = Case.opened(book_with(FakeClassifier()), submission("refused-not-ours", text), T0)
+    assert case.body == owner
+    case.report(Transition.START, T0 + HOUR)
+    case.report(Transition.ASK_CITIZEN, T0 + DAY, note="Ci manda una foto?")
+    waiting = case.record
+
+    step = case.book.report(
+        waiting,
+        report(case.case_id, Transition.REASSIGN, T0 + 2 * DAY, body=owner, reason="no"),
+        T0 + 2 * DAY,
+    )
+
+    [(topic, letter)] = step.out
+    assert topic == topics.DEADLETTER
+    assert isinstance(letter, DeadLettered)
+    assert letter.data.reason == "refused_not_allowed_from_state"
+    assert step.record is not None
+    assert step.record.model_copy(update={"applied": waiting.applied}) == waiting
+
+
+def test_not_ours_needs_a_reason_like_any_reassignment() -> None:
+    """The next body and the operator read why; without one the report is refused and the
+    case stays with its owner, with no refusal recorded."""
+    book = book_with(FakeClassifier())
+    case = Case.opened(book, submission("not-ours-no-reason", ASBESTOS_ON_A_ROAD), T0)
+    opened = case.record
+    step = book.report(
+        opened, report(case.case_id, Transition.REASSIGN, T0 + HOUR, body="ambiente"), T0 + HOUR
+    )
+    [(topic, letter)] = step.out
+    assert topic == topics.DEADLETTER
+    assert isinstance(letter, DeadLettered)
+    assert letter.data.reason == "refused_reason_required"
+    assert step.record is not None
+    assert step.record.snapshot == opened.snapshot
