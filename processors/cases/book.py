@@ -18,7 +18,14 @@ from typing import Any
 from processors.cases.commands import AddFollowUp, JoinCase, LinkCase, OpenCase, Tick
 from processors.cases.record import CaseRecord
 from processors.dedup.history import event_id_for
-from processors.lifecycle.machine import Accepted, CaseState, apply, snapshot_with
+from processors.lifecycle.machine import (
+    Accepted,
+    CaseState,
+    RefusalCode,
+    Refused,
+    apply,
+    snapshot_with,
+)
 from processors.routing import (
     Refusal,
     Routing,
@@ -251,7 +258,13 @@ class CaseBook:
     def _refused_by_owner(self, record: CaseRecord, event: StatusReported, now: datetime) -> Step:
         update = event.data
         assert update.body is not None
-        reason = update.reason or "not ours"
+        # Allowed only where the lifecycle would let this body hand the case on (a target
+        # is all it lacks); otherwise refused, and the case keeps no trace of it.
+        check = apply(record.lifecycle, update, now, known_bodies=self.bodies)
+        if not (isinstance(check, Refused) and check.code is RefusalCode.TARGET_REQUIRED):
+            return self._transition(record, update, now, source_event=event)
+        reason = update.reason
+        assert reason is not None  # a reassign without a reason was refused above
         refusal = BodyRefusal(body=update.body, reason=reason, refused_at=update.reported_at)
         snap = record.snapshot
         refused = snap.model_copy(update={"refusals": (*snap.refusals, refusal)})
@@ -264,15 +277,7 @@ class CaseBook:
         if routing.is_triage:
             return self._to_triage(record, routing, (), [], now, new=False)
         target = update.model_copy(update={"reassign_to": routing.body_id})
-        step = self._transition(record, target, now, source_event=event)
-        if step.record is None or step.record.lifecycle.body != routing.body_id:
-            return step
-        snapshot = step.record.snapshot.model_copy(
-            update={"routing_rule_id": routing.rule_id, "routing_explanation": routing.explanation}
-        )
-        return Step(
-            step.record.model_copy(update={"snapshot": snapshot}), step.out, step.next_alert_at
-        )
+        return self._transition(record, target, now, source_event=event, routing=routing)
 
     def _transition(
         self,
@@ -281,7 +286,10 @@ class CaseBook:
         now: datetime,
         *,
         source_event: StatusReported | None = None,
+        routing: Routing | None = None,
     ) -> Step:
+        """Apply `update`; `routing` says why the new owner, if any, was chosen (the rules,
+        after a refusal), and goes into the published snapshot and assignment."""
         outcome = apply(record.lifecycle, update, now, known_bodies=self.bodies)
         if not isinstance(outcome, Accepted):
             ref = (
@@ -304,6 +312,13 @@ class CaseBook:
         state, entry = outcome.state, outcome.entry
         before = record.lifecycle.body
         snapshot = snapshot_with(record.snapshot, state)
+        if routing is not None:
+            snapshot = snapshot.model_copy(
+                update={
+                    "routing_rule_id": routing.rule_id,
+                    "routing_explanation": routing.explanation,
+                }
+            )
         sla = record.sla
         if sla is not None:
             policy = self.policies.for_case(snapshot.category, state.body)
@@ -312,7 +327,9 @@ class CaseBook:
         updated = record.model_copy(update={"snapshot": snapshot, "lifecycle": state, "sla": sla})
         out: list[tuple[str, Event[Any]]] = []
         if state.body and state.body != before:
-            routing = Routing(state.body, f"status:{entry.transition}", entry.reason or "")
+            routing = routing or Routing(
+                state.body, f"status:{entry.transition}", entry.reason or ""
+            )
             out.append((topics.routed(state.body), self._assigned_event(snapshot, routing, now)))
         return self._emit(updated, out, now)
 

@@ -19,7 +19,6 @@ from processors.sla.clock import Clock
 from processors.sla.index import DeadlineIndex
 from processors.stages.output import Outputs
 from processors.stages.topology import Topology, raw_topic
-from runtime.topics import CASE_COMMANDS
 from schemas import topics
 
 log = logging.getLogger(__name__)
@@ -89,11 +88,13 @@ def register(
             if step.record is not None and index.when(cmd.case_id) != step.next_alert_at:
                 index.set(cmd.case_id, step.next_alert_at)
 
+    commands_name = topology.commands.get_topic_name()
+
     @app.timer(interval=tick_s, name="sla-timer")  # type: ignore[untyped-decorator]
     async def tick() -> None:
         now = clock.now()
         for tp in app.assignor.assigned_actives():
-            if tp.topic != CASE_COMMANDS:
+            if tp.topic != commands_name:
                 continue
             due = DeadlineIndex(topology.deadlines, shard=str(tp.partition)).due(now)
             ticks = [Tick(case_id=case_id, at=now) for case_id in due]

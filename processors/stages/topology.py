@@ -1,7 +1,11 @@
 """The worker's internal topics and tables, in one place.
 
-Internal topics are named `sportello.<stage>` and declared with the others by `sportello
-topics` (`runtime.topics`); tables get Faust's changelog topics (`<app id>-<table>-changelog`).
+Internal topics are named `<app id>.<stage>`: `sportello.<stage>` for the default app id,
+declared with the others by `sportello topics` (`runtime.topics`). Tables get Faust's
+changelog topics (`<app id>-<table>-changelog`). So an app with another id (a staging
+worker, a test's) has its own internal topics as it has its own tables and consumer group,
+and never reads another app's commands: a tick sent by a worker whose clock runs faster
+would otherwise make every other app emit its alerts early.
 """
 
 from dataclasses import dataclass
@@ -35,9 +39,13 @@ class Topology:
     cases: Any
     deadlines: Any
 
-    @staticmethod
-    def command(case_id: str, value: bytes) -> tuple[str, bytes, bytes]:
-        return (COMMANDS, case_id.encode(), value)
+    def command(self, case_id: str, value: bytes) -> tuple[str, bytes, bytes]:
+        return (self.commands.get_topic_name(), case_id.encode(), value)
+
+
+def internal_topic_name(app_id: str, declared: str) -> str:
+    """The app's own copy of an internal topic declared as `sportello.<stage>`."""
+    return app_id + declared.removeprefix("sportello")
 
 
 def build_topology(app: faust.App, partitions: int) -> Topology:
@@ -45,11 +53,14 @@ def build_topology(app: faust.App, partitions: int) -> Topology:
     def table(name: str, n: int) -> Any:
         return app.Table(name, default=None, partitions=n, key_type=str)
 
+    def own(declared: str, n: int) -> Any:
+        return raw_topic(app, internal_topic_name(app.conf.id, declared), partitions=n)
+
     return Topology(
-        resolve=raw_topic(app, RESOLVE, partitions=1),
-        citizen=raw_topic(app, CITIZEN, partitions=partitions),
-        place=raw_topic(app, PLACE, partitions=1),
-        commands=raw_topic(app, COMMANDS, partitions=partitions),
+        resolve=own(RESOLVE, 1),
+        citizen=own(CITIZEN, partitions),
+        place=own(PLACE, 1),
+        commands=own(COMMANDS, partitions),
         identities=table("dedup-identities", 1),
         citizens=table("dedup-citizens", partitions),
         places=table("dedup-places", 1),
