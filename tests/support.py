@@ -71,3 +71,31 @@ async def eventually(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
         await asyncio.sleep(interval)
+
+
+async def drained(bootstrap: str, group: str, topic: str, *, timeout: float = 180.0) -> None:
+    """Wait until consumer `group` has committed up to the end of `topic` as it is now.
+
+    Tests that time the pipeline on one complaint call this first, so the figure is the
+    pipeline's latency and not the time it takes to work off what earlier tests sent."""
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.errors import KafkaError
+
+    end = await end_offsets(bootstrap, topic)
+
+    async def caught_up() -> bool:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            committed = await admin.list_consumer_group_offsets(group)
+        except KafkaError:
+            return False
+        finally:
+            await admin.close()
+        return all(
+            tp in committed and committed[tp].offset >= offset
+            for tp, offset in end.items()
+            if offset > 0
+        )
+
+    await eventually(caught_up, timeout=timeout, interval=0.5)

@@ -18,7 +18,7 @@ from schemas.events import CaseUpdated
 from sinks.postgres.migrate import load_migrations, migrate
 from sinks.postgres.sink import CaseSink
 from sinks.postgres.store import CaseStore
-from tests.support import end_offsets, eventually
+from tests.support import drained, end_offsets, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -115,6 +115,7 @@ async def sink_group_offsets(bootstrap: str) -> dict[TopicPartition, int]:
 async def test_replaying_the_cases_topic_leaves_the_database_unchanged(
     pg_pool: asyncpg.Pool, kafka_bootstrap: str, pipeline: dict[str, Path]
 ) -> None:
+    await drained(kafka_bootstrap, "sportello", topics.INTAKE)
     # Some cases of our own through the live pipeline, so the topic is never empty.
     publisher = Publisher(kafka_bootstrap, client_id="test-replay")
     marker = uuid.uuid4().hex

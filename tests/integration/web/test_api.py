@@ -14,14 +14,14 @@ import pytest
 from ingestors.web.auth import CLIENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from ingestors.web.receipts import ReceiptStore
 from runtime.blobstore import BlobStore
-from schemas import Channel, tracking_id_for
+from schemas import Channel, topics, tracking_id_for
 from tests.integration.web.conftest import (
     WebIntake,
     intake_start,
     published,
     web_intake_running,
 )
-from tests.support import eventually
+from tests.support import drained, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -81,8 +81,13 @@ async def test_attachments_are_stored_by_hash_and_referenced_in_the_event(
 
 
 async def test_status_comes_from_the_case_store_without_personal_data(
-    web_intake: WebIntake, pg_pool: asyncpg.Pool, pipeline: dict[str, Path], marker: str
+    web_intake: WebIntake,
+    pg_pool: asyncpg.Pool,
+    pipeline: dict[str, Path],
+    marker: str,
+    kafka_bootstrap: str,
 ) -> None:
+    await drained(kafka_bootstrap, "sportello", topics.INTAKE)
     status, _, body = await web_intake.post(
         "/v1/complaints",
         json={

@@ -9,7 +9,7 @@ import pytest
 
 from schemas import SubmissionReceived, decode_event, topics
 from tests.integration.web.conftest import WebIntake
-from tests.support import end_offsets, eventually, read_until
+from tests.support import drained, end_offsets, eventually, read_until
 
 pytestmark = pytest.mark.integration
 
@@ -56,8 +56,9 @@ async def test_a_posted_complaint_is_on_the_intake_topic(
 
 
 async def test_a_posted_complaint_reaches_postgresql_within_ten_seconds(
-    web_intake: WebIntake, pg_pool: asyncpg.Pool, pipeline: dict[str, Path]
+    web_intake: WebIntake, pg_pool: asyncpg.Pool, pipeline: dict[str, Path], kafka_bootstrap: str
 ) -> None:
+    await drained(kafka_bootstrap, "sportello", topics.INTAKE)
     marker = uuid.uuid4().hex
     status, _, body = await web_intake.post(
         "/v1/complaints", json={"text": f"Buca pericolosa in viale Monza {marker}"}
