@@ -14,7 +14,7 @@ SERVICES: tuple[Service, ...] = (
     Service("web", "ingestors.web", "HTTP intake on SPORTELLO_WEB_PORT (8080)"),
     Service("smtp", "ingestors.smtp", "email and fax-to-mail intake on SPORTELLO_SMTP_PORT (2525)"),
     Service("worker", "processors", "Faust stream processors"),
-    Service("sink", "sinks.postgres", "complaints.cases into PostgreSQL"),
+    Service("sink", "sinks.postgres", "history topics into PostgreSQL; complaints.metrics"),
 )
 
 
