@@ -21,9 +21,11 @@ from runtime.logs import configure_logging
 from runtime.metrics_http import MetricsServer
 from runtime.publisher import Publisher
 from runtime.shutdown import wait_for_shutdown
+from schemas import topics
 from sinks.postgres.erasure import apply_retention
 from sinks.postgres.health import SinkInstruments
 from sinks.postgres.publisher import FiguresCollector, MetricsPublisher
+from sinks.postgres.records import history_pattern
 from sinks.postgres.settings import SinkSettings
 from sinks.postgres.sink import CaseSink
 from sinks.postgres.store import CaseStore
@@ -74,7 +76,10 @@ async def serve(settings: SinkSettings) -> None:
         )
         await server.start()
     pool = await connect_pool(settings.pg_dsn.get_secret_value())
-    consumer = CaseSink.consumer(settings.kafka_bootstrap, settings.sink_group_id)
+    prefix = settings.sink_topic_prefix
+    consumer = CaseSink.consumer(
+        settings.kafka_bootstrap, settings.sink_group_id, pattern=history_pattern(prefix)
+    )
     await consumer.start()
     sink = CaseSink(
         consumer,
@@ -93,6 +98,7 @@ async def serve(settings: SinkSettings) -> None:
         grace=timedelta(seconds=settings.metrics_grace_s),
         backfill=timedelta(hours=settings.metrics_backfill_hours),
         collector=figures,
+        topic=prefix + topics.METRICS,
     )
     stop = asyncio.Event()
     waiter = asyncio.create_task(wait_for_shutdown())
@@ -132,6 +138,9 @@ async def serve(settings: SinkSettings) -> None:
 def main() -> None:
     settings = SinkSettings()
     configure_logging(settings.log_level)
+    # asyncpg logs a traceback each time it cannot refill its pool while PostgreSQL is
+    # down; the sink's own warnings already say so, once per retry.
+    logging.getLogger("asyncpg.pool").setLevel(logging.ERROR)
     asyncio.run(serve(settings))
 
 

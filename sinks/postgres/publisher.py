@@ -117,8 +117,10 @@ class MetricsPublisher:
         backfill: timedelta = timedelta(hours=24),
         most_per_size: int = 1500,
         collector: FiguresCollector | None = None,
+        topic: str = topics.METRICS,
     ) -> None:
         self._pool = pool
+        self._topic = topic
         self._publish = publish
         self._timezone = timezone
         self._tz = ZoneInfo(timezone)
@@ -176,7 +178,7 @@ class MetricsPublisher:
                     events.append(metrics_event(figures, now))
         if not events:
             return []
-        await self._publish([(topics.METRICS, e) for e in events])
+        await self._publish([(self._topic, e) for e in events])
         await conn.executemany(
             "insert into metrics_published"
             " (window_size, window_start, digest, event_id, published_at)"

@@ -22,6 +22,10 @@ class SinkSettings(CommonSettings):
             " (0: a thread); each uses a core while PostgreSQL and the writer use others",
         ),
     ] = 1
+    sink_topic_prefix: Annotated[
+        str,
+        Field(description="read `<prefix>complaints.…` instead: a copy of the topics (tests)"),
+    ] = ""
     sink_metrics_host: str = "127.0.0.1"
     sink_metrics_port: Annotated[
         int | None, Field(ge=0, description="Prometheus /metrics; off when unset")
