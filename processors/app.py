@@ -20,7 +20,7 @@ from processors.routing import load_rules
 from processors.settings import WorkerSettings
 from processors.sla.clock import Clock, ScaledClock, SystemClock
 from processors.sla.policy import load_policies
-from processors.stages import cases, dedup, intake
+from processors.stages import cases, dedup, intake, metrics
 from processors.stages.output import Outputs
 from processors.stages.topology import build_topology
 from processors.taxonomy import load_taxonomy
@@ -107,4 +107,5 @@ def build_app(settings: WorkerSettings) -> faust.App:
     cases.register(
         app, topology, build_book(settings), outputs, clock, tick_s=settings.worker_tick_s
     )
+    metrics.register(app, host=settings.worker_metrics_host, port=settings.worker_metrics_port)
     return app

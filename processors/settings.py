@@ -15,6 +15,10 @@ class WorkerSettings(CommonSettings):
     worker_web_port: Annotated[
         int | None, Field(description="Faust's own web server (tables, health); off when unset")
     ] = None
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: Annotated[
+        int | None, Field(ge=0, description="Prometheus /metrics; off when unset")
+    ] = 9465
     worker_data_dir: Annotated[str, Field(description="Faust's local state")] = "var/worker"
     rules_file: Annotated[Path | None, Field(description="routing rules; default: shipped")] = None
     taxonomy_file: Annotated[Path | None, Field(description="categories; default: shipped")] = None

@@ -16,7 +16,7 @@ SERVICES: tuple[Service, ...] = (
     Service("scans", "ingestors.scans", "front-office scans from var/inbox/scans/"),
     Service("postal", "ingestors.postal", "mailroom OCR output from var/inbox/postal/"),
     Service("worker", "processors", "Faust stream processors"),
-    Service("sink", "sinks.postgres", "complaints.cases into PostgreSQL"),
+    Service("sink", "sinks.postgres", "history topics into PostgreSQL; complaints.metrics"),
 )
 
 

@@ -17,12 +17,14 @@ from schemas.events import (
     DeadLettered,
     Event,
     FollowUpReceived,
+    MetricsReported,
     StatusReported,
     SubmissionReceived,
     decode_event,
 )
 from schemas.evidence import MatchEvidence, MatchSignal, MergeRecord
 from schemas.followup import FollowUp
+from schemas.metrics import Figures, WindowSize
 from schemas.routing import Assignment, CategoryCandidate, CitizenContact, Triage
 from schemas.status import Actor, BodyId, StatusUpdate, Transition
 from schemas.submission import (
@@ -59,12 +61,14 @@ __all__ = [
     "DeadLettered",
     "DedupRecord",
     "Event",
+    "Figures",
     "FollowUp",
     "FollowUpReceived",
     "Location",
     "MatchEvidence",
     "MatchSignal",
     "MergeRecord",
+    "MetricsReported",
     "StatusReported",
     "StatusUpdate",
     "Submission",
@@ -72,6 +76,7 @@ __all__ = [
     "TrackingId",
     "Transition",
     "Triage",
+    "WindowSize",
     "case_id_for",
     "decode_event",
     "tracking_id_for",

@@ -19,6 +19,7 @@ from schemas.case import CaseSnapshot
 from schemas.deadletter import DeadLetter
 from schemas.dedup import DedupRecord
 from schemas.followup import FollowUp
+from schemas.metrics import Figures
 from schemas.routing import Assignment, Triage
 from schemas.sla import SlaAlert
 from schemas.status import StatusUpdate
@@ -157,6 +158,15 @@ class SlaAlerted(Event[SlaAlert]):
     schemaversion: Literal[1]
 
 
+class MetricsReported(Event[Figures]):
+    """On `complaints.metrics`, keyed by `figures.<window>`: one window's aggregates."""
+
+    TYPE: ClassVar[str] = "sportello.metrics"
+    VERSION: ClassVar[int] = 1
+    type: Literal["sportello.metrics"]
+    schemaversion: Literal[1]
+
+
 EVENT_CLASSES: tuple[type[Event[Any]], ...] = (
     SubmissionReceived,
     CaseUpdated,
@@ -167,6 +177,7 @@ EVENT_CLASSES: tuple[type[Event[Any]], ...] = (
     StatusReported,
     FollowUpReceived,
     SlaAlerted,
+    MetricsReported,
 )
 
 

@@ -1,92 +1,244 @@
-"""Writing case events into PostgreSQL, idempotently, one batch per transaction."""
+"""Writing the record into PostgreSQL: one batch, one transaction, COPY then merge.
 
-import re
-from collections.abc import Sequence
+A batch's rows are copied (binary COPY) into temporary staging tables, then merged into the
+tables by one script of `insert … select … on conflict` statements in the same transaction.
+Every merge is idempotent and does not depend on how the stream was cut into batches:
+
+- `case_events` and `dead_letters`: one row per event id, wherever it was seen. A second
+  copy adds its topic to `topics`, fills the case id when it names the case (a follow-up
+  forwarded to a body), and otherwise keeps the row unless its JSON sorts lower: a rule that
+  gives the same row whichever copy comes first.
+- `cases`: the snapshot with the highest version; `case_versions`: every version once, each
+  with `valid_until`, the time of the next version known.
+- `case_tracking_ids`: the case of each submission, from the latest snapshot that lists it.
+- `submissions`, `attachments`: the first copy in partition order.
+
+Erasure: the batch takes a SHARE lock on `erased`, which an erasure takes exclusively, so a
+batch either sees an erasure and redacts, or is committed before the erasure redacts its rows.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import asyncpg
 
-from schemas.events import CaseUpdated
+from schemas.events import Event
+from sinks.postgres.records import Message, Read, Recorded, Rows, rows_for
 
-# PostgreSQL stores no NUL in text or jsonb ("\\u0000 cannot be converted to text"), and one
-# such record would stop the sink for ever: NUL becomes U+FFFD, the replacement character.
-_JSON_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+STAGING: dict[str, str] = {
+    "sink_events": "ord int, event_id text, case_id text, tracking_id text, type text,"
+    " time timestamptz, source text, subject text, topics text[], event jsonb",
+    "sink_versions": "ord int, case_id text, version int, event_id text, status text,"
+    " body text, category text, channel text, opened_at timestamptz,"
+    " legal_receipt_at timestamptz, updated_at timestamptz, deadline_at timestamptz,"
+    " tracking_ids text[]",
+    "sink_submissions": "ord int, submission_id text, event_id text, channel text,"
+    " received_at timestamptz, legal_receipt_at timestamptz, language text,"
+    " category_hint text, operator_id text, district text, attachments int,"
+    " email_key text, phone_key text, tax_code_key text",
+    "sink_attachments": "ord int, tracking_id text, sha256 text, event_id text, kind text,"
+    " media_type text, size bigint, filename text",
+    "sink_dead_letters": "ord int, event_id text, stage text, source_ref text, reason text,"
+    " detail text, received_at timestamptz, raw_sha256 text, raw_location text,"
+    " topics text[], event jsonb",
+}
+
+_SETUP = "lock table erased in share mode;\n" + "\n".join(
+    f"create temp table if not exists {name} ({columns}) on commit delete rows;"
+    for name, columns in STAGING.items()
+)
+
+# "Better" copy of an event: one that names the case, else the lower JSON. A total order,
+# so the row ends the same whichever copy is written first.
+_BETTER = (
+    "((t.case_id is null and excluded.case_id is not null)"
+    " or ((t.case_id is null) = (excluded.case_id is null) and excluded.event < t.event))"
+)
+
+MERGE_EVENTS = f"""
+insert into case_events as t
+    (event_id, case_id, tracking_id, type, time, source, subject, topics, event)
+select distinct on (event_id)
+    event_id, case_id, tracking_id, type, time, source, subject, topics, event
+from sink_events
+order by event_id, case_id is null, event
+on conflict (event_id) do update set
+    case_id = coalesce(t.case_id, excluded.case_id),
+    tracking_id = coalesce(t.tracking_id, excluded.tracking_id),
+    topics = array(select distinct x from unnest(t.topics || excluded.topics) x order by x),
+    time = case when {_BETTER} then excluded.time else t.time end,
+    source = case when {_BETTER} then excluded.source else t.source end,
+    subject = case when {_BETTER} or t.subject is null then excluded.subject else t.subject end,
+    event = case when {_BETTER} then excluded.event else t.event end
+where not (excluded.topics <@ t.topics)
+    or (t.tracking_id is null and excluded.tracking_id is not null)
+    or t.subject is null
+    or {_BETTER};
+"""  # noqa: S608 (built from constants)
+
+MERGE_VERSIONS = """
+insert into case_versions (case_id, version, event_id, status, body, category, channel,
+    opened_at, legal_receipt_at, updated_at, deadline_at)
+select distinct on (case_id, version) case_id, version, event_id, status, body, category,
+    channel, opened_at, legal_receipt_at, updated_at, deadline_at
+from sink_versions order by case_id, version, ord
+on conflict (case_id, version) do nothing;
+update case_versions v set valid_until = n.next_at
+from (select case_id, version,
+             lead(updated_at) over (partition by case_id order by version) as next_at
+      from case_versions where case_id in (select case_id from sink_versions)) n
+where v.case_id = n.case_id and v.version = n.version
+    and v.valid_until is distinct from n.next_at;
+insert into cases as c (case_id, version, status, body, category, opened_at, legal_receipt_at,
+    updated_at, deadline_at, snapshot)
+select distinct on (v.case_id) v.case_id, v.version, v.status, v.body, v.category, v.opened_at,
+    v.legal_receipt_at, v.updated_at, v.deadline_at, e.event -> 'data'
+from sink_versions v join case_events e on e.event_id = v.event_id
+order by v.case_id, v.version desc, v.ord
+on conflict (case_id) do update set version = excluded.version, status = excluded.status,
+    body = excluded.body, category = excluded.category, opened_at = excluded.opened_at,
+    legal_receipt_at = excluded.legal_receipt_at, updated_at = excluded.updated_at,
+    deadline_at = excluded.deadline_at, snapshot = excluded.snapshot
+where c.version < excluded.version;
+insert into case_tracking_ids as t (tracking_id, case_id, as_of)
+select distinct on (tid) tid, case_id, updated_at
+from sink_versions, unnest(tracking_ids) as tid
+order by tid, updated_at desc, version desc
+on conflict (tracking_id) do update set case_id = excluded.case_id, as_of = excluded.as_of
+where t.as_of < excluded.as_of;
+"""
+
+MERGE_SUBMISSIONS = """
+insert into submissions (submission_id, event_id, channel, received_at, legal_receipt_at,
+    language, category_hint, operator_id, district, attachments, email_key, phone_key,
+    tax_code_key)
+select distinct on (submission_id) submission_id, event_id, channel, received_at,
+    legal_receipt_at, language, category_hint, operator_id, district, attachments, email_key,
+    phone_key, tax_code_key
+from sink_submissions order by submission_id, ord
+on conflict (submission_id) do nothing;
+"""
+
+MERGE_ATTACHMENTS = """
+insert into attachments (tracking_id, sha256, event_id, kind, media_type, size, filename)
+select distinct on (tracking_id, sha256) tracking_id, sha256, event_id, kind, media_type,
+    size, filename
+from sink_attachments order by tracking_id, sha256, ord
+on conflict (tracking_id, sha256) do nothing;
+"""
+
+_BETTER_LETTER = "(excluded.event < t.event or (t.event is null and excluded.event is not null))"
+_LETTER_COLUMNS = (
+    "stage", "source_ref", "reason", "detail", "received_at", "raw_sha256", "raw_location", "event"
+)
+
+MERGE_DEAD_LETTERS = f"""
+insert into dead_letters as t (event_id, {", ".join(_LETTER_COLUMNS)}, topics)
+select distinct on (event_id) event_id, {", ".join(_LETTER_COLUMNS)}, topics
+from sink_dead_letters
+order by event_id, event is null, event
+on conflict (event_id) do update set
+    topics = array(select distinct x from unnest(t.topics || excluded.topics) x order by x),
+    {", ".join(f"{c} = case when {_BETTER_LETTER} then excluded.{c} else t.{c} end"
+               for c in _LETTER_COLUMNS)}
+where not (excluded.topics <@ t.topics) or {_BETTER_LETTER};
+"""  # noqa: S608 (built from constants)
+
+_MERGES = (
+    ("sink_events", "events", MERGE_EVENTS),
+    ("sink_versions", "versions", MERGE_VERSIONS),
+    ("sink_submissions", "submissions", MERGE_SUBMISSIONS),
+    ("sink_attachments", "attachments", MERGE_ATTACHMENTS),
+    ("sink_dead_letters", "dead_letters", MERGE_DEAD_LETTERS),
+)
+
+# Tables rebuilt by a replay. Not `erased`/`erasures` (an erasure outlives a replay), not
+# `metrics_published`, and none of another component's tables.
+RECORD_TABLES = (
+    "case_events",
+    "cases",
+    "case_tracking_ids",
+    "case_versions",
+    "submissions",
+    "attachments",
+    "dead_letters",
+)
 
 
-def pg_json(text: str) -> str:
-    """JSON text PostgreSQL's jsonb accepts: `\\u0000` escapes become `\\ufffd`."""
-    return _JSON_NUL.sub(r"\1\\ufffd", text)
+_EVENT_COLUMNS = (
+    "event_id", "case_id", "tracking_id", "type", "time", "source", "subject", "topics", "event"
+)
 
 
-def pg_text(value: str | None) -> str | None:
-    return value.replace("\x00", "\ufffd") if value is not None else None
+async def _events_directly(conn: asyncpg.Connection, events: list[tuple[Any, ...]]) -> bool:
+    """Copy a batch's events straight into `case_events` when none of them is there yet and
+    each is there once (the usual case: no staging, no merge); False when they need the merge.
+    The cheap look first spares a failed COPY; the savepoint covers another sink storing one
+    of them in between."""
+    ids = [r[1] for r in events]
+    if len(set(ids)) < len(ids) or await conn.fetchval(
+        "select exists (select 1 from case_events where event_id = any($1::text[]))", ids
+    ):
+        return False
+    try:
+        async with conn.transaction():
+            await conn.copy_records_to_table(
+                "case_events", records=[r[1:] for r in events], columns=_EVENT_COLUMNS
+            )
+    except asyncpg.UniqueViolationError:
+        return False
+    return True
 
 
-def latest_per_case(events: Sequence[CaseUpdated]) -> list[CaseUpdated]:
-    """The newest snapshot of each case in a batch (by version); older ones are history only."""
-    newest: dict[str, CaseUpdated] = {}
-    for event in events:
-        current = newest.get(event.data.case_id)
-        if current is None or event.data.version > current.data.version:
-            newest[event.data.case_id] = event
-    return list(newest.values())
+def _as_read(item: Read | Event[Any]) -> Read:
+    if isinstance(item, Event):
+        return Recorded(Message("", 0, 0, 0, None), item)
+    return item
 
 
 class CaseStore:
-    """The sink's one port onto PostgreSQL: `write(batch)`.
+    """The sink's one port onto PostgreSQL: `write(batch)`, all of it or nothing.
 
-    Events go into the append-only `case_events` by event id (a replay inserts nothing);
-    `cases` keeps the snapshot with the highest version (an older snapshot never overwrites
-    a newer one, whatever order they arrive in).
+    Takes what `records.read_message` made of each message (or bare events, whose topic is
+    then unknown). Raises asyncpg's errors: the sink decides what is worth a retry.
     """
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    async def write(self, events: Sequence[CaseUpdated]) -> None:
-        if not events:
-            return
+    async def write(self, items: Sequence[Read | Event[Any]]) -> int:
+        """Write a batch in one transaction; return how many rows it staged."""
+        reads = [_as_read(i) for i in items]
+        return await self.write_rows(rows_for(reads, frozenset()), lambda: reads)
+
+    async def write_rows(self, rows: Rows, reads: Callable[[], Sequence[Read]]) -> int:
+        """Write rows computed ahead as `rows_for(reads(), frozenset())` (the sink does so
+        while the previous batch is written). If the store says some of the batch's subjects
+        are erased, the rows are made again from `reads()`, redacted."""
+        if rows.count() == 0:
+            return 0
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.executemany(
-                "insert into case_events (event_id, case_id, type, time, source, event)"
-                " values ($1, $2, $3, $4, $5, $6::jsonb) on conflict (event_id) do nothing",
-                [
-                    (e.id, e.data.case_id, e.type, e.time, e.source, pg_json(e.model_dump_json()))
-                    for e in events
-                ],
+            await conn.execute(_SETUP)
+            found = await conn.fetch(
+                "select subject_id, erasure_id from erased where subject_id = any($1::text[])",
+                list(rows.subjects),
             )
-            newest = latest_per_case(events)
-            await conn.executemany(
-                "insert into cases (case_id, version, status, body, category, opened_at,"
-                " legal_receipt_at, updated_at, deadline_at, snapshot)"
-                " values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)"
-                " on conflict (case_id) do update set version = excluded.version,"
-                " status = excluded.status, body = excluded.body, category = excluded.category,"
-                " opened_at = excluded.opened_at, legal_receipt_at = excluded.legal_receipt_at,"
-                " updated_at = excluded.updated_at, deadline_at = excluded.deadline_at,"
-                " snapshot = excluded.snapshot where cases.version < excluded.version",
-                [
-                    (
-                        s.case_id,
-                        s.version,
-                        s.status.value,
-                        pg_text(s.body),
-                        pg_text(s.category),
-                        s.opened_at,
-                        s.legal_receipt_at,
-                        s.updated_at,
-                        s.deadline_at,
-                        pg_json(s.model_dump_json()),
-                    )
-                    for s in (e.data for e in newest)
-                ],
-            )
-            await conn.executemany(
-                "insert into case_tracking_ids (tracking_id, case_id, as_of) values ($1, $2, $3)"
-                " on conflict (tracking_id) do update set case_id = excluded.case_id,"
-                " as_of = excluded.as_of where case_tracking_ids.as_of < excluded.as_of",
-                [
-                    (t, e.data.case_id, e.data.updated_at)
-                    for e in newest
-                    for t in e.data.tracking_ids
-                ],
-            )
+            erased = {r["subject_id"]: r["erasure_id"] for r in found}
+            if erased:
+                rows = rows_for(reads(), frozenset(erased))
+            if rows.newly_erased:
+                await conn.executemany(
+                    "insert into erased (subject_id, erasure_id) values ($1, $2)"
+                    " on conflict do nothing",
+                    [(case_id, erased[via]) for case_id, via in sorted(rows.newly_erased.items())],
+                )
+            script = []
+            for staging, attr, merge in _MERGES:
+                records = getattr(rows, attr)
+                if not records or (attr == "events" and await _events_directly(conn, records)):
+                    continue
+                await conn.copy_records_to_table(staging, records=records)
+                script.append(merge)
+            if script:
+                await conn.execute("\n".join(script))
+        return rows.count()

@@ -1,0 +1,145 @@
+"""A PostgreSQL restart and a sink killed in the middle of a stream lose and double nothing.
+
+The sink runs as the real service (`python -m sinks.postgres`) on topics of the test's own,
+writing into a PostgreSQL cluster of the test's own, which the test stops and starts while
+the stream flows; then the sink is killed (SIGKILL: no clean shutdown, batches stored and
+not committed) and started again. At the end every table holds exactly one row per fact.
+"""
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from sinks.postgres.replay import history_end_offsets
+from tests.integration.record.cluster import (
+    REPO,
+    PrivateCluster,
+    free_port,
+    start_private_cluster,
+    wait_until_up,
+)
+from tests.integration.record.histories import Request, dead_letters, histories
+from tests.integration.record.streams import PrivateTopics
+from tests.integration.record.tables import counts, dump, expected_counts
+from tests.integration.record.test_replay import committed
+from tests.support import eventually
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def own_cluster() -> Iterator[PrivateCluster]:
+    """A cluster for this test alone: it is stopped and started in the middle."""
+    folder = Path(tempfile.mkdtemp(prefix="sportello-test-pg-restart-"))
+    cluster = start_private_cluster(folder)
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def start_sink(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "sinks.postgres"],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the decoder dies with it
+        )
+
+
+def kill(proc: subprocess.Popen[bytes]) -> None:
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+async def test_a_postgres_restart_and_a_killed_sink_lose_and_double_nothing(
+    own_cluster: PrivateCluster,
+    topics: PrivateTopics,
+    nyc_requests: list[Request],
+    tmp_path: Path,
+) -> None:
+    dsn = await own_cluster.new_database()
+    salt = uuid.uuid4().hex[:8]
+    shift = timedelta(days=4000)
+    feed = [i for h in histories(nyc_requests, salt=salt, shift=shift) for i in h.published]
+    feed += dead_letters(nyc_requests, salt=salt, shift=shift)
+    group = f"test-restart-{uuid.uuid4().hex[:8]}"
+    env = dict(
+        os.environ,
+        PYTHONUNBUFFERED="1",
+        SPORTELLO_KAFKA_BOOTSTRAP=topics.bootstrap,
+        SPORTELLO_PG_DSN=dsn,
+        SPORTELLO_SINK_GROUP_ID=group,
+        SPORTELLO_SINK_TOPIC_PREFIX=topics.prefix,
+        SPORTELLO_SINK_BATCH_SIZE="200",
+        SPORTELLO_SINK_METRICS_PORT=str(free_port()),
+        SPORTELLO_METRICS_INTERVAL_S="3600",
+    )
+    log = tmp_path / "sink.log"
+    sink = start_sink(env, log)
+    quarter = len(feed) // 4
+
+    async def stored() -> int:
+        try:
+            conn = await asyncpg.connect(dsn)
+        except (OSError, asyncpg.PostgresError):
+            return 0
+        try:
+            return int(await conn.fetchval("select count(*) from case_events"))
+        finally:
+            await conn.close()
+
+    async def publish_slowly(part: list[Any]) -> None:
+        for i in range(0, len(part), 100):
+            await topics.publish(part[i : i + 100])
+            await asyncio.sleep(0.05)
+
+    try:
+        await publish_slowly(feed[:quarter])
+        await eventually(stored, timeout=60)  # the sink is up and storing
+        own_cluster.stop()  # fast shutdown: open transactions are aborted
+        await publish_slowly(feed[quarter : 2 * quarter])
+        own_cluster.start()
+        await wait_until_up(dsn)
+        await publish_slowly(feed[2 * quarter : 3 * quarter])
+        before = await stored()
+
+        async def storing_again() -> bool:
+            return await stored() > before
+
+        await eventually(storing_again, timeout=60)
+        kill(sink)  # whatever it was doing, and with its batches uncommitted
+        sink = start_sink(env, log)
+        await publish_slowly(feed[3 * quarter :])
+        end = await history_end_offsets(topics.bootstrap, topics.pattern)
+
+        async def caught_up() -> bool:
+            done = await committed(topics.bootstrap, group)
+            return all(done.get(tp, 0) >= offset for tp, offset in end.items() if offset)
+
+        await eventually(caught_up, timeout=120, interval=0.5)
+    finally:
+        kill(sink)
+    text = log.read_text(errors="replace")
+    assert "cannot store a batch" in text, "PostgreSQL went away while the sink was idle"
+
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
+    try:
+        tables = await dump(pool)
+    finally:
+        await pool.close()
+    assert counts(tables) == expected_counts(feed)
