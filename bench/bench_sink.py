@@ -49,7 +49,6 @@ from tests.integration.record.histories import (  # noqa: E402
 from tests.integration.record.streams import PrivateTopics  # noqa: E402
 
 
-
 def events(copies: int, tag: str) -> list[tuple[str, Event[Any]]]:
     requests = read_requests(find_shared_data())
     out: list[tuple[str, Event[Any]]] = []
@@ -69,7 +68,9 @@ async def through_the_sink(
     pool: asyncpg.Pool, topics: PrivateTopics, batch_size: int
 ) -> tuple[int, int, float]:
     end = await history_end_offsets(topics.bootstrap, topics.pattern)
-    consumer = CaseSink.consumer(topics.bootstrap, f"bench-{uuid.uuid4().hex}", pattern=topics.pattern)
+    consumer = CaseSink.consumer(
+        topics.bootstrap, f"bench-{uuid.uuid4().hex}", pattern=topics.pattern
+    )
     await consumer.start()
     try:
         sink = CaseSink(consumer, CaseStore(pool), batch_size=batch_size)
@@ -81,8 +82,12 @@ async def through_the_sink(
     return messages, await count_rows(pool), seconds
 
 
-async def bare_copy(source: asyncpg.Pool, target: asyncpg.Pool, batch_size: int) -> tuple[int, float]:
-    tables = {t: [tuple(r) for r in await source.fetch(f"select * from {t}")] for t in RECORD_TABLES}
+async def bare_copy(
+    source: asyncpg.Pool, target: asyncpg.Pool, batch_size: int
+) -> tuple[int, float]:
+    tables = {
+        t: [tuple(r) for r in await source.fetch(f"select * from {t}")] for t in RECORD_TABLES
+    }
     rows = sum(len(v) for v in tables.values())
     started = time.perf_counter()
     async with target.acquire() as conn:
@@ -97,7 +102,9 @@ async def latency(
     pool: asyncpg.Pool, topics: PrivateTopics, batch_size: int, rate: float, seconds: float
 ) -> list[float]:
     group = f"bench-live-{uuid.uuid4().hex}"
-    await _start_group_at(topics.bootstrap, group, await history_end_offsets(topics.bootstrap, topics.pattern))
+    await _start_group_at(
+        topics.bootstrap, group, await history_end_offsets(topics.bootstrap, topics.pattern)
+    )
     delays: list[float] = []
     ours: set[str] = set()
 
@@ -108,7 +115,9 @@ async def latency(
 
     consumer = CaseSink.consumer(topics.bootstrap, group, pattern=topics.pattern)
     await consumer.start()
-    sink = CaseSink(consumer, CaseStore(pool), batch_size=batch_size, on_stored=on_stored, poll_ms=20)
+    sink = CaseSink(
+        consumer, CaseStore(pool), batch_size=batch_size, on_stored=on_stored, poll_ms=20
+    )
     stop = asyncio.Event()
     runner = asyncio.create_task(sink.run(stop))
     try:
@@ -165,16 +174,20 @@ async def main() -> None:
         copied, copy_s = await bare_copy(sink_db, copy_db, args.batch_size)
         assert copied == rows
         sink_rate, copy_rate = rows / sink_s, rows / copy_s
-        print(f"sink:      {messages} messages -> {rows} rows in {sink_s:.2f} s:"
-              f" {sink_rate:,.0f} rows/s ({messages / sink_s:,.0f} messages/s)")
+        print(
+            f"sink:      {messages} messages -> {rows} rows in {sink_s:.2f} s:"
+            f" {sink_rate:,.0f} rows/s ({messages / sink_s:,.0f} messages/s)"
+        )
         print(f"bare COPY: {rows} rows in {copy_s:.2f} s: {copy_rate:,.0f} rows/s")
         print(f"ratio:     {sink_rate / copy_rate:.0%} of a bare COPY (goal: at least 60%)")
 
         delays = await latency(live_db, topics, args.batch_size, args.rate, args.seconds)
         if delays:
-            print(f"latency:   {len(delays)} messages at {args.rate:.0f}/s, Kafka timestamp to"
-                  f" database commit: p50 {statistics.median(delays) * 1000:.0f} ms,"
-                  f" p99 {pct(delays, 0.99) * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms")
+            print(
+                f"latency:   {len(delays)} messages at {args.rate:.0f}/s, Kafka timestamp to"
+                f" database commit: p50 {statistics.median(delays) * 1000:.0f} ms,"
+                f" p99 {pct(delays, 0.99) * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms"
+            )
         for pool in (sink_db, copy_db, live_db):
             await pool.close()
     finally:
