@@ -11,7 +11,7 @@ means the same thing live and on replay: the order of a partition.
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,11 +111,24 @@ def rejected(message: Message, reason: str, detail: str) -> Rejected:
     )
 
 
+# PostgreSQL stores no NUL in text or jsonb ("\u0000 cannot be converted to text"), and one
+# such event would stop the sink for ever: an escaped NUL becomes U+FFFD before anything is
+# decoded. (A raw 0x00 byte is not valid JSON; such a message is rejected as unreadable.)
+_JSON_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def storable(value: bytes) -> bytes:
+    """JSON bytes PostgreSQL can hold: every escaped NUL replaced by U+FFFD."""
+    return _JSON_NUL.sub(rb"\1\\ufffd", value) if b"\\u0000" in value else value
+
+
 def read_message(message: Message) -> Read:
     if not message.value:
         return rejected(message, "empty_message", "the message has no value")
+    value = storable(message.value)
+    message = replace(message, value=value)
     try:
-        event = decode_event(message.value)
+        event = decode_event(value)
     except ValidationError as exc:
         return rejected(message, "invalid_event", str(exc))
     if isinstance(event, MetricsReported):

@@ -23,7 +23,7 @@ from typing import Any
 import asyncpg
 
 from schemas.events import Event
-from sinks.postgres.records import Message, Read, Recorded, Rows, rows_for
+from sinks.postgres.records import Message, Read, Rows, read_message, rows_for
 
 STAGING: dict[str, str] = {
     "sink_events": "ord int, event_id text, case_id text, tracking_id text, type text,"
@@ -191,8 +191,9 @@ async def _events_directly(conn: asyncpg.Connection, events: list[tuple[Any, ...
 
 
 def _as_read(item: Read | Event[Any]) -> Read:
+    # A bare event is read as if it came off a topic, so it meets the same checks.
     if isinstance(item, Event):
-        return Recorded(Message("", 0, 0, 0, None), item)
+        return read_message(Message("", 0, 0, 0, item.to_json()))
     return item
 
 

