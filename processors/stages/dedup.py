@@ -6,6 +6,7 @@ cases, is keyed by citizen and scales with the partitions.
 """
 
 import logging
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import faust
@@ -22,6 +23,48 @@ from schemas.case import case_id_for
 from schemas.events import FollowUpReceived, SubmissionReceived
 
 log = logging.getLogger(__name__)
+
+
+_DELETED = object()
+
+
+class WriteBehind(MutableMapping[str, Any]):
+    """A table seen through the writes not yet made to it: reads see them, `flush()` makes
+    them. Stage B publishes a decision and only then records it, as the case agent does,
+    so that a crash in between makes the replay decide again. Recorded first, the replay
+    found the submission already known and sent it on as a redelivery of a case that was
+    never opened: the submission was lost."""
+
+    def __init__(self, table: MutableMapping[str, Any]) -> None:
+        self._table = table
+        self._pending: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._pending.get(key, self._table.get(key))
+        if value is None or value is _DELETED:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._pending[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        self._pending[key] = _DELETED
+
+    def __iter__(self) -> Iterator[str]:
+        keys = dict.fromkeys([*self._table, *self._pending])
+        return iter(k for k in keys if k in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def flush(self) -> None:
+        for key, value in self._pending.items():
+            if value is not _DELETED:
+                self._table[key] = value
+            elif key in self._table:
+                del self._table[key]
+        self._pending.clear()
 
 
 class ForCitizen(StrictModel):
@@ -42,6 +85,10 @@ class ForPlace(StrictModel):
 
 def register(app: faust.App, topology: Topology, dedup: Deduplicator, outputs: Outputs) -> None:
     resolve_topic, citizen_topic, place_topic = topology.resolve, topology.citizen, topology.place
+    citizens = WriteBehind(dedup.citizens)
+    stage_b = Deduplicator(
+        dedup.config, identities=dedup.identities, citizens=citizens, places=dedup.places
+    )
 
     @app.agent(resolve_topic, name="dedup-resolve")
     async def resolve(stream: Any) -> None:
@@ -66,13 +113,13 @@ def register(app: faust.App, topology: Topology, dedup: Deduplicator, outputs: O
             key = msg.citizen_key
             if msg.followup is not None:
                 tracking_id = msg.followup.data.tracking_id
-                case_id = dedup.case_of(key, tracking_id) or case_id_for(tracking_id)
+                case_id = stage_b.case_of(key, tracking_id) or case_id_for(tracking_id)
                 command = AddFollowUp(case_id=case_id, followup=msg.followup)
                 await outputs.send_all([topology.command(case_id, encode_command(command))])
                 continue
             assert msg.submission is not None
             s = msg.submission.data
-            decision = dedup.decide_citizen(key, probe_of(s))
+            decision = stage_b.decide_citizen(key, probe_of(s))
             match decision:
                 case Redelivery() | Merge():
                     [record] = records_for(decision, s)
@@ -95,6 +142,7 @@ def register(app: faust.App, topology: Topology, dedup: Deduplicator, outputs: O
                             )
                         ]
                     )
+            citizens.flush()
 
     @app.agent(place_topic, name="dedup-place")
     async def by_place(stream: Any) -> None:

@@ -25,7 +25,7 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.partitioner import murmur2
 from aiokafka.structs import OffsetAndMetadata
+from pydantic import ValidationError
 
 from processors.bodies import load_bodies
 from processors.stages.topology import internal_topic_name
@@ -112,17 +113,33 @@ async def create_public_topics(bootstrap: str) -> None:
     await ensure_topics(bootstrap, declared_topics(body_ids, partitions=PARTITIONS, replication=1))
 
 
-async def prepare_app(bootstrap: str, app_id: str) -> None:
-    """Create `app_id`'s internal topics, and start its consumer group at the current end of
-    complaints.intake and complaints.status (a new group would otherwise read them from the
-    beginning: every earlier scenario's submissions)."""
+async def create_internal_topics(
+    bootstrap: str, app_id: str, only: Iterable[str] = INTERNAL
+) -> None:
+    """Create `app_id`'s copies of the internal topics declared as `only`."""
     declared = declared_topics([], partitions=PARTITIONS, replication=1)
+    wanted = set(only)
     own = [
         replace(spec, name=internal_topic_name(app_id, spec.name))
         for spec in declared
-        if spec.name in INTERNAL
+        if spec.name in wanted
     ]
     await ensure_topics(bootstrap, own)
+
+
+async def prepare_app(
+    bootstrap: str,
+    app_id: str,
+    *,
+    intake_from: Mapping[int, int] | None = None,
+    without: Iterable[str] = (),
+) -> None:
+    """Create `app_id`'s internal topics (but those declared as `without`), and start its
+    consumer group at the current end of complaints.intake and complaints.status (a new
+    group would otherwise read them from the beginning: every earlier scenario's
+    submissions), or on complaints.intake at the offsets `intake_from` gives per partition."""
+    skipped = set(without)
+    await create_internal_topics(bootstrap, app_id, [n for n in INTERNAL if n not in skipped])
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=app_id, enable_auto_commit=False
     )
@@ -133,6 +150,8 @@ async def prepare_app(bootstrap: str, app_id: str) -> None:
         ]
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
+        if intake_from is not None:
+            ends.update({TopicPartition(topics.INTAKE, p): o for p, o in intake_from.items()})
         await consumer.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in ends.items()})
     finally:
         await consumer.stop()
@@ -191,6 +210,13 @@ class WorkerProcess:
             out.update(range(int(lo), int(hi or lo) + 1))
         return out
 
+    def settled(self) -> bool:
+        """Whether the worker finished recovering after the last assignment it logged (a
+        message that arrives before is read again from the committed offset, or, on a
+        partition that has none yet, skipped by Faust: so tests publish after this)."""
+        last = self.text().rsplit("Setting newly assigned partitions", 1)
+        return len(last) == 2 and "[^---Recovery]: Worker ready" in last[1]
+
     def kill(self) -> None:
         """SIGKILL: no clean-up, no last commit, no last flush."""
         if self.proc.poll() is None:
@@ -238,6 +264,39 @@ def start_worker(
     return WorkerProcess(name, proc, log)
 
 
+async def trace(bootstrap: str, app_id: str, markers: Iterable[str]) -> str:
+    """Where each marker (a submission id, a case id) got to on the app's internal topics
+    and complaints.cases: for a failure message. Reads those topics from the beginning."""
+    names = [*(internal_topic_name(app_id, n) for n in INTERNAL), topics.CASES]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    found: dict[str, list[str]] = {m: [] for m in markers}
+    try:
+        await consumer._client.force_metadata_update()
+        tps = [TopicPartition(n, p) for n in names for p in consumer.partitions_for_topic(n) or ()]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+
+        async def behind() -> bool:
+            return any([await consumer.position(tp) < end for tp, end in ends.items()])
+
+        while await behind():
+            for tp, records in (await consumer.getmany(timeout_ms=500)).items():
+                stage = tp.topic.removeprefix(app_id + ".")
+                for r in records:
+                    kind = re.search(rb'"kind":\s*"(\w+)"', r.value or b"")
+                    what = f"{stage}/{tp.partition}@{r.offset}" + (
+                        f" {kind.group(1).decode()}" if kind else ""
+                    )
+                    for m in found:
+                        if r.value and m.encode() in r.value:
+                            found[m].append(what)
+    finally:
+        await consumer.stop()
+    return "\n".join(f"{m}: {', '.join(where) or 'nowhere'}" for m, where in found.items())
+
+
 # -- reading and writing the topics --------------------------------------------------------
 
 
@@ -257,6 +316,7 @@ class Watcher:
         self._bootstrap = bootstrap
         self._names = list(names)
         self.seen: list[Seen] = []
+        self.other: list[tuple[str, bytes]] = []
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -282,7 +342,12 @@ class Watcher:
             batch = await self._consumer.getmany(timeout_ms=100)
             for records in batch.values():
                 for r in records:
-                    self.seen.append(Seen(r.topic, r.key, decode_event(r.value), r.timestamp))
+                    try:
+                        event = decode_event(r.value)
+                    except ValidationError:  # an internal topic's own JSON
+                        self.other.append((r.topic, r.value))
+                        continue
+                    self.seen.append(Seen(r.topic, r.key, event, r.timestamp))
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -28,6 +28,7 @@ from tests.integration.pipeline.support import (
     prepare_app,
     start_worker,
     submission_event,
+    trace,
     unique_app_id,
 )
 
@@ -72,7 +73,8 @@ async def settled(workers: list[WorkerProcess], app_id: str, timeout: float = 60
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         parts = [w.assigned(commands) or set() for w in workers]
-        if all(parts) and set().union(*parts) == set(range(6)) and sum(map(len, parts)) == 6:
+        split = set().union(*parts) == set(range(6)) and sum(map(len, parts)) == 6
+        if all(parts) and split and all(w.settled() for w in workers):
             return
         if asyncio.get_running_loop().time() > deadline:
             logs = "\n".join(w.text()[-2000:] for w in workers)
@@ -123,9 +125,10 @@ async def test_a_worker_killed_mid_stream_loses_no_submission_and_doubles_no_cas
             await watcher.until(lambda: cases_seen() >= set(expected), 120, "every case")
         except AssertionError:
             missing = sorted(set(expected) - cases_seen())
+            where = await trace(pipeline_kafka, app_id, [expected[c] for c in missing])
             raise AssertionError(
-                f"{len(missing)} cases missing, e.g. {missing[:3]}; survivor log:\n"
-                + survivor.text()[-4000:]
+                f"{len(missing)} cases missing; where the first submissions got to:\n{where}"
+                f"\nworker {victim.name} was killed; {survivor.name}'s log: {survivor.log}"
             ) from None
         await asyncio.sleep(2)  # anything late (a second case would show now)
 
