@@ -12,6 +12,8 @@ alerts seen on two topics, redeliveries and dead letters, `--copies` times over.
    decoding, COPY into staging, merge, offset commit) into an empty database. Then the rows
    it wrote are copied with asyncpg's `copy_records_to_table`, table by table in batches of
    the same size, into another empty database. Rows/s of each and their ratio (goal: 60%).
+   Also the CPU each side used (this process and its decoders, and the PostgreSQL backends),
+   which on a shared machine says more than the clock.
 2. Latency: while a live sink runs, requests are published at `--rate` messages/s; for each
    message, the time from its Kafka timestamp to the commit of the batch that stored it.
 """
@@ -19,12 +21,15 @@ alerts seen on two topics, redeliveries and dead letters, `--copies` times over.
 import argparse
 import asyncio
 import logging
+import os
+import resource
 import shutil
 import statistics
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -64,51 +69,90 @@ async def count_rows(pool: asyncpg.Pool) -> int:
     return sum([await pool.fetchval(f"select count(*) from {t}") for t in RECORD_TABLES])
 
 
+class Cpu:
+    """CPU seconds used by this process (and its children that ended) and by PostgreSQL
+    backends, between `start` and `stop`."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, backends: set[int]) -> None:
+        self.backends = backends
+
+    def _ours(self) -> float:
+        me, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+    def _theirs(self) -> float:
+        total = 0.0
+        for pid in self.backends:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / self.TICK
+        return total
+
+    def start(self) -> None:
+        self.python, self.postgres = self._ours(), self._theirs()
+
+    def stop(self) -> tuple[float, float]:
+        return self._ours() - self.python, self._theirs() - self.postgres
+
+
+async def backends(pool: asyncpg.Pool) -> set[int]:
+    conns = [await pool.acquire() for _ in range(pool.get_max_size())]
+    pids = {c.get_server_pid() for c in conns}
+    for c in conns:
+        await pool.release(c)
+    return pids
+
+
 async def through_the_sink(
-    pool: asyncpg.Pool, topics: PrivateTopics, batch_size: int
-) -> tuple[int, int, float]:
+    pool: asyncpg.Pool, topics: PrivateTopics, batch_size: int, decoders: int
+) -> tuple[int, int, float, tuple[float, float]]:
     end = await history_end_offsets(topics.bootstrap, topics.pattern)
-    consumer = CaseSink.consumer(
-        topics.bootstrap, f"bench-{uuid.uuid4().hex}", pattern=topics.pattern
-    )
+    group = f"bench-{uuid.uuid4().hex}"
+    consumer = CaseSink.consumer(topics.bootstrap, group, pattern=topics.pattern)
     await consumer.start()
+    cpu = Cpu(await backends(pool))
+    cpu.start()
+    sink = CaseSink(consumer, CaseStore(pool), batch_size=batch_size, decode_processes=decoders)
     try:
-        sink = CaseSink(consumer, CaseStore(pool), batch_size=batch_size)
         started = time.perf_counter()
         messages = await sink.run_until(end)
         seconds = time.perf_counter() - started
     finally:
+        sink.close()  # the decoders end, so that their CPU is counted
+        used = cpu.stop()
         await consumer.stop()
-    return messages, await count_rows(pool), seconds
+    return messages, await count_rows(pool), seconds, used
 
 
 async def bare_copy(
     source: asyncpg.Pool, target: asyncpg.Pool, batch_size: int
-) -> tuple[int, float]:
+) -> tuple[int, float, tuple[float, float]]:
     tables = {
         t: [tuple(r) for r in await source.fetch(f"select * from {t}")] for t in RECORD_TABLES
     }
     rows = sum(len(v) for v in tables.values())
+    cpu = Cpu(await backends(target))
+    cpu.start()
     started = time.perf_counter()
     async with target.acquire() as conn:
         for table, records in tables.items():
             for i in range(0, len(records), batch_size):
                 async with conn.transaction():
                     await conn.copy_records_to_table(table, records=records[i : i + batch_size])
-    return rows, time.perf_counter() - started
+    return rows, time.perf_counter() - started, cpu.stop()
 
 
 async def latency(
     pool: asyncpg.Pool, topics: PrivateTopics, batch_size: int, rate: float, seconds: float
 ) -> list[float]:
     group = f"bench-live-{uuid.uuid4().hex}"
-    await _start_group_at(
-        topics.bootstrap, group, await history_end_offsets(topics.bootstrap, topics.pattern)
-    )
+    now = await history_end_offsets(topics.bootstrap, topics.pattern)
+    await _start_group_at(topics.bootstrap, group, now)
     delays: list[float] = []
     ours: set[str] = set()
 
-    def on_stored(messages: list[Message], committed: float) -> None:
+    def on_stored(messages: Sequence[Message], committed: float) -> None:
         for m in messages:
             if m.topic in ours:
                 delays.append(committed - m.timestamp_ms / 1000)
@@ -134,7 +178,7 @@ async def latency(
             if ahead > 0:
                 await asyncio.sleep(ahead)
         deadline = time.perf_counter() + 120
-        while len(delays) < len(feed) and time.perf_counter() < deadline:
+        while len(delays) < len(feed) and time.perf_counter() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
     finally:
         stop.set()
@@ -155,6 +199,7 @@ async def main() -> None:
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=500.0, help="messages/s for the latency run")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the latency run")
+    parser.add_argument("--decode-processes", type=int, default=1)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -166,20 +211,31 @@ async def main() -> None:
         feed = events(args.copies, uuid.uuid4().hex[:6])
         await topics.publish(feed)
         print(f"published {len(feed)} messages on {len(topics.names())} private topics")
-        sink_db = await asyncpg.create_pool(await cluster.new_database(), min_size=1, max_size=2)
-        copy_db = await asyncpg.create_pool(await cluster.new_database(), min_size=1, max_size=2)
+        sink_db = await asyncpg.create_pool(await cluster.new_database(), min_size=2, max_size=2)
+        copy_db = await asyncpg.create_pool(await cluster.new_database(), min_size=1, max_size=1)
         live_db = await asyncpg.create_pool(await cluster.new_database(), min_size=1, max_size=2)
 
-        messages, rows, sink_s = await through_the_sink(sink_db, topics, args.batch_size)
-        copied, copy_s = await bare_copy(sink_db, copy_db, args.batch_size)
+        messages, rows, sink_s, (sink_py, sink_pg) = await through_the_sink(
+            sink_db, topics, args.batch_size, args.decode_processes
+        )
+        copied, copy_s, (copy_py, copy_pg) = await bare_copy(sink_db, copy_db, args.batch_size)
         assert copied == rows
         sink_rate, copy_rate = rows / sink_s, rows / copy_s
         print(
             f"sink:      {messages} messages -> {rows} rows in {sink_s:.2f} s:"
-            f" {sink_rate:,.0f} rows/s ({messages / sink_s:,.0f} messages/s)"
+            f" {sink_rate:,.0f} rows/s ({messages / sink_s:,.0f} messages/s);"
+            f" CPU {sink_py:.2f} s Python + {sink_pg:.2f} s PostgreSQL"
         )
-        print(f"bare COPY: {rows} rows in {copy_s:.2f} s: {copy_rate:,.0f} rows/s")
-        print(f"ratio:     {sink_rate / copy_rate:.0%} of a bare COPY (goal: at least 60%)")
+        print(
+            f"bare COPY: {rows} rows in {copy_s:.2f} s: {copy_rate:,.0f} rows/s;"
+            f" CPU {copy_py:.2f} s Python + {copy_pg:.2f} s PostgreSQL"
+        )
+        print(f"ratio:     {sink_rate / copy_rate:.0%} of a bare COPY's rows/s (goal: 60%)")
+        print(
+            f"CPU:       a bare COPY needs {copy_pg / sink_pg:.0%} of the sink's PostgreSQL CPU"
+            f" and {(copy_py + copy_pg) / (sink_py + sink_pg):.0%} of its CPU in all"
+        )
+        print(f"load:      {os.getloadavg()[0]:.1f} (1-minute average) on {os.cpu_count()} cores")
 
         delays = await latency(live_db, topics, args.batch_size, args.rate, args.seconds)
         if delays:

@@ -47,9 +47,9 @@ def email_key(email: str) -> str:
 def phone_key(phone: str) -> str:
     """Digits only, with the international prefix written one way: `+39 02 1234`,
     `0039021234` and `(+39) 02-1234` are the same number."""
-    raw = phone.strip()
-    digits = _NOT_DIGITS.sub("", raw)
-    if raw.startswith("+"):
+    digits = _NOT_DIGITS.sub("", phone)
+    first = next((i for i, c in enumerate(phone) if c.isdigit()), len(phone))
+    if "+" in phone[:first]:
         return "+" + digits
     if digits.startswith("00"):
         return "+" + digits[2:]

@@ -14,6 +14,7 @@ Each message's fate is decided here, in one place:
 """
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import time
@@ -61,6 +62,10 @@ class _Batch:
     read_at: float
 
 
+class _Abandoned(Exception):
+    """Asked to stop while a batch could not be stored."""
+
+
 class _Refused(Exception):
     def __init__(self, cause: BaseException) -> None:
         super().__init__(str(cause))
@@ -101,6 +106,7 @@ class CaseSink:
         self._retry_max_s = retry_max_s
         self._until: Mapping[TopicPartition, int] | None = None
         self._next: dict[TopicPartition, int] = {}
+        self._stop: asyncio.Event | None = None
         self._decoders = (
             ProcessPoolExecutor(decode_processes, mp_context=multiprocessing.get_context("spawn"))
             if decode_processes > 0
@@ -140,7 +146,7 @@ class CaseSink:
         async def stopping() -> bool:
             return stop.is_set()
 
-        await self._pipeline(stopping)
+        await self._pipeline(stopping, stop)
 
     async def run_until(
         self, end: Mapping[TopicPartition, int], stop: asyncio.Event | None = None
@@ -153,14 +159,18 @@ class CaseSink:
 
         self._until = end
         try:
-            return await self._pipeline(done)
+            return await self._pipeline(done, stop)
         finally:
             self._until = None
 
-    async def _pipeline(self, done: Callable[[], Awaitable[bool]]) -> int:
+    async def _pipeline(
+        self, done: Callable[[], Awaitable[bool]], stop: asyncio.Event | None
+    ) -> int:
         """Read and decode the next batch while the database stores the previous one: the
         decoding is Python's work, the storing mostly PostgreSQL's. Batches are stored and
-        committed one after the other, in order."""
+        committed one after the other, in order. Asked to stop while PostgreSQL cannot take a
+        batch, it gives up on it uncommitted: whoever reads the partitions next stores it."""
+        self._stop = stop
         stored = 0
         writing: asyncio.Task[int] | None = None
         try:
@@ -171,9 +181,16 @@ class CaseSink:
                     writing = None
                 if batch is not None:
                     writing = asyncio.create_task(self._store_batch(batch))
-        finally:
             if writing is not None:
                 stored += await writing
+        except _Abandoned:
+            log.warning("stopped with a batch not stored; its offsets stay uncommitted")
+        finally:
+            if writing is not None and not writing.done():
+                writing.cancel()
+                with contextlib.suppress(asyncio.CancelledError, _Abandoned):
+                    await writing
+            self._stop = None
         return stored
 
     async def _fetch(self) -> "_Batch | None":
@@ -267,8 +284,17 @@ class CaseSink:
                     exc,
                     delay,
                 )
-                await asyncio.sleep(delay)
+                if await self._stopped_within(delay):
+                    raise _Abandoned from exc
                 delay = min(delay * 2, self._retry_max_s)
+
+    async def _stopped_within(self, seconds: float) -> bool:
+        if self._stop is None:
+            await asyncio.sleep(seconds)
+            return False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
+        return self._stop.is_set()
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         try:

@@ -220,11 +220,14 @@ class CaseStore:
             return 0
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(_SETUP)
-            found = await conn.fetch(
-                "select subject_id, erasure_id from erased where subject_id = any($1::text[])",
-                list(rows.subjects),
-            )
-            erased = {r["subject_id"]: r["erasure_id"] for r in found}
+            erased: dict[str, int] = {}
+            if await conn.fetchval("select exists (select 1 from erased)"):
+                found = await conn.fetch(
+                    "select subject_id, erasure_id from erased"
+                    " where subject_id = any($1::text[])",
+                    list(rows.subjects),
+                )
+                erased = {r["subject_id"]: r["erasure_id"] for r in found}
             if erased:
                 rows = rows_for(reads(), frozenset(erased))
             if rows.newly_erased:
