@@ -5,6 +5,7 @@
     case = await reader.case_by_tracking_id("SP-7K3M-9QXD-2B4F")  # operators
     history = await reader.case_history(case.case_id)           # operators
     listed = await reader.opened_between(since=a, until=b)      # Open311 GET requests
+    today = await reader.figures(WindowSize.DAY, now)           # dashboards
 
 Contract:
 - Every method returns frozen models (`sinks.postgres.views`) or None when nothing is known;
@@ -19,6 +20,9 @@ Contract:
   erased). The history holds every event recorded about the case, whichever topic it came
   from, oldest first: received submissions, follow-ups, snapshots, merges and links with their
   evidence, assignments with the rule that fired, triage, status reports, SLA alerts.
+- `figures` are the metrics stream's figures (`schemas.metrics.Figures`, no personal data)
+  of the window holding an instant, computed from the store as the sinks compute them; a
+  window still open counts what has happened so far.
 - Errors: PostgreSQL being unreachable raises `runtime.errors.StoreUnavailable`.
 - The queries use the indexes of migrations 0001 to 0004; each method is a few index lookups.
 """
@@ -27,13 +31,16 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from runtime.errors import StoreUnavailable
 from schemas.case import CaseSnapshot, CaseStatus
 from schemas.events import decode_event
+from schemas.metrics import Figures, WindowSize
 from schemas.submission import Channel
+from sinks.postgres.figures import compute_figures
 from sinks.postgres.privacy import ERASED
 from sinks.postgres.views import (
     CaseHistory,
@@ -43,6 +50,7 @@ from sinks.postgres.views import (
     PublicStep,
     summarize,
 )
+from sinks.postgres.windows import window_at
 
 _DB_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
@@ -176,6 +184,13 @@ class CaseReader:
             steps = await conn.fetch(_STEPS, case["case_id"])
             notes = await conn.fetch(_NOTES, case["case_id"])
         return _public(tracking_id, case, sub, steps, notes)
+
+    async def figures(
+        self, size: WindowSize, at: datetime, *, timezone: str = "Europe/Rome"
+    ) -> Figures:
+        window = window_at(size, at, ZoneInfo(timezone))
+        async with self._conn() as conn:
+            return await compute_figures(conn, window, timezone)
 
     async def opened_between(
         self,

@@ -301,16 +301,20 @@ def _one_per_copy(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Rows whose second column is an event id, whose second-to-last is the topic and whose
     last is the JSON: one row per distinct (id, JSON), the topic column becoming the sorted
     list of every topic the id was seen on in the batch."""
-    seen: dict[str, set[str]] = {}
+    seen: dict[str, list[str]] = {}
     for r in rows:
-        seen.setdefault(r[1], set()).add(r[-2])
+        seen.setdefault(r[1], []).append(r[-2])
     kept: list[tuple[Any, ...]] = []
     copies: set[tuple[str, str]] = set()
     for r in rows:
+        found = seen[r[1]]
+        if len(found) == 1:  # the usual case: seen once, nothing to merge
+            kept.append((*r[:-2], [found[0]] if found[0] else [], r[-1]))
+            continue
         if (r[1], r[-1]) in copies:
             continue
         copies.add((r[1], r[-1]))
-        kept.append((*r[:-2], sorted(t for t in seen[r[1]] if t), r[-1]))
+        kept.append((*r[:-2], sorted({t for t in found if t}), r[-1]))
     return kept
 
 

@@ -9,7 +9,14 @@ import pytest
 
 from runtime.errors import StoreUnavailable
 from schemas.case import CaseStatus
-from schemas.events import CaseAssigned, CaseDeduplicated, SlaAlerted, StatusReported
+from schemas.events import (
+    CaseAssigned,
+    CaseDeduplicated,
+    SlaAlerted,
+    StatusReported,
+    SubmissionReceived,
+)
+from schemas.metrics import WindowSize
 from schemas.status import Transition
 from sinks.postgres.read import CaseReader
 from sinks.postgres.records import Message, read_message
@@ -135,6 +142,16 @@ async def test_unknown_numbers_early_numbers_and_lists(
     )
     assert triaged and all(s.status is CaseStatus.RECEIVED and s.body is None for s in triaged)
     assert all(s.tracking_id.startswith("SP-") for s in listed)
+
+    # The dashboard's figures: the day of the last arrivals, every submission of it counted.
+    last = max(e.data.received_at for h in stored for t, e in h.published if t.endswith("intake")
+               and isinstance(e, SubmissionReceived))
+    day = await reader.figures(WindowSize.DAY, last)
+    assert day.start <= last < day.end
+    assert day.received == len({
+        e.data.submission_id for h in stored for _, e in h.published
+        if isinstance(e, SubmissionReceived) and day.start <= e.data.received_at < day.end
+    }) > 0
 
 
 async def test_an_unreachable_store_says_so(private_cluster: Any) -> None:

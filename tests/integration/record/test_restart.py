@@ -115,8 +115,8 @@ async def test_a_postgres_restart_and_a_killed_sink_lose_and_double_nothing(
         await publish_slowly(feed[quarter : 2 * quarter])
         own_cluster.start()
         await wait_until_up(dsn)
-        await publish_slowly(feed[2 * quarter : 3 * quarter])
         before = await stored()
+        await publish_slowly(feed[2 * quarter : 3 * quarter])
 
         async def storing_again() -> bool:
             return await stored() > before

@@ -85,3 +85,18 @@ def test_an_erased_citizen_is_redacted_and_their_case_follows(
     plain = rows_for(items, frozenset())
     assert any(h.email in r[-1] for r in plain.events)
     assert all(isinstance(i, Recorded) for i in items)
+
+
+def test_dead_letters_from_the_topic_and_from_the_sink_are_rows_of_their_own(
+    nyc_requests_letters: list[Any],
+) -> None:
+    letter = nyc_requests_letters[0]
+    items = [
+        read_message(Message("complaints.deadletter", 0, 1, 0, letter.to_json())),
+        read_message(Message("complaints.status", 0, 2, 0, b"not json")),
+    ]
+    rows = rows_for(items, frozenset())
+    assert not rows.events
+    assert [r[1] for r in rows.dead_letters] == [letter.id, dead_letter_id("complaints.status/0@2")]
+    assert rows.rejected == ["invalid_event"]
+    assert rows.dead_letters[0][-2] == ["complaints.deadletter"]
