@@ -265,3 +265,33 @@ async def test_a_refused_case_is_re_routed_and_then_sent_to_triage(
     await version(watcher, case_id, 3)
     versions = [s.data.version for s in snapshots(watcher, case_id)]
     assert versions == sorted(set(versions)) == [1, 2, 3], "the refused report made no version"
+
+
+async def test_a_merge_right_behind_its_case_is_not_lost_when_the_place_stage_lags(
+    worker: WorkerProcess, watcher: Watcher, sender: Sender
+) -> None:
+    """The fax arrives while the email's new case still waits in the place stage (one
+    partition, here behind 200 other citizens' new complaints): the merge must reach the
+    case agent after the case it joins, not before, when it would find no case to join."""
+    tag, number = marker(), phone()
+    backlog = [
+        submission_event(
+            f"backlog-{tag}-{i}", f"Buca numero {i} [{tag}]", now(), hint="buche_stradali",
+            phone=phone(),
+        )
+        for i in range(200)
+    ]  # fmt: skip
+    email = submission_event(
+        f"<{tag}@mail.example.it>", EMAIL, now(), channel=Channel.EMAIL, hint="buche_stradali",
+        email=f"giulia.{tag}@example.it", phone=number, name="Giulia Bianchi",
+    )  # fmt: skip
+    fax = submission_event(f"fax-{tag}", FAX, now(), channel=Channel.FAX, phone=number)
+    await sender.send(topics.INTAKE, *backlog, email, fax)
+
+    case_id = case_id_for(email.data.submission_id)
+    try:
+        snapshot = await version(watcher, case_id, 2)
+    except AssertionError:
+        raise AssertionError(log_of(worker)) from None
+    assert snapshot.data.tracking_ids == (email.data.submission_id, fax.data.submission_id)
+    assert [m.submission_id for m in snapshot.data.merges] == [fax.data.submission_id]
