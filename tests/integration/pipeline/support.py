@@ -179,6 +179,7 @@ class WorkerProcess:
     name: str
     proc: subprocess.Popen[bytes]
     log: Path
+    app_id: str = ""
 
     def text(self) -> str:
         return self.log.read_text(errors="replace")
@@ -263,7 +264,7 @@ def start_worker(
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    return WorkerProcess(name, proc, log)
+    return WorkerProcess(name, proc, log, app_id)
 
 
 @dataclass(frozen=True)
