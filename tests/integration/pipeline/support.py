@@ -286,10 +286,11 @@ class Trace:
         return max(self.seen[marker], key=lambda s: self.stages.index(s[0]), default=None)
 
     def stuck_before_a_stage(self) -> list[str]:
-        """Markers last seen on the input of a stage that passes every valid submission on
-        (intake and the three dedup stages): no stage of ours read them, or it would have
-        written them further (unless it crashed, which its log would show)."""
-        passing = self.stages[:4]
+        """Markers last seen on the input of a stage (intake, the three dedup stages, the
+        case agent), not on complaints.cases: each stage passes every valid submission on,
+        so none of ours read them, unless it crashed or the case agent dropped a command
+        for a case it did not have, which their logs show."""
+        passing = self.stages[:5]
         return [m for m in self.seen if (last := self.last(m)) is not None and last[0] in passing]
 
     def committed_past(self) -> list[str]:

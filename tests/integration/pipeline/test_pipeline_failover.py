@@ -8,8 +8,9 @@ messages the dead worker had read but not committed.
 Known loss: in about one run in ten, Faust (0.15.3) skips messages during the rebalance
 after the kill and never reads them again; it commits past some of them (lost for good)
 and stalls on others. No code of ours sees them. The test then says so and is marked xfail,
-but only when every missing submission waits on the input of a stage that passes every
-submission on and the survivor logged no crash (see `Trace`); any other loss fails it.
+but only when every missing submission waits on the input of one of our stages, each of
+which passes every submission on, and neither worker logged a crash (see `Trace`); any
+other loss fails it.
 """
 
 import asyncio
@@ -144,7 +145,9 @@ async def test_a_worker_killed_mid_stream_loses_no_submission_and_doubles_no_cas
                 f"{found.text()}\nworker {victim.name} was killed; {survivor.name}'s log: "
                 f"{survivor.log}"
             )
-            crashed = "Traceback" in survivor.text() or "crashed" in survivor.text()
+            # A join for a case it does not have is a symptom (its opening was skipped);
+            # the ordering that would otherwise cause it is tested in test_pipeline_sorting.
+            crashed = any(word in w.text() for word in ("Traceback", "crashed") for w in workers)
             if len(found.stuck_before_a_stage()) == len(missing) and not crashed:
                 lost = len(found.committed_past())
                 pytest.xfail(
