@@ -2,7 +2,8 @@
 
 Stage A and stage C each run on one partition: they compare every submission with every
 other (identities; places), and they do dictionary work only. Stage B, the citizen's own
-cases, is keyed by citizen and scales with the partitions.
+cases, is keyed by citizen and scales with the partitions. Everything for the case agent
+leaves through stage C, in order (see `ForPlace`).
 """
 
 import logging
@@ -11,7 +12,14 @@ from typing import Any
 
 import faust
 
-from processors.cases.commands import AddFollowUp, JoinCase, LinkCase, OpenCase, encode_command
+from processors.cases.commands import (
+    AddFollowUp,
+    Command,
+    JoinCase,
+    LinkCase,
+    OpenCase,
+    encode_command,
+)
 from processors.dedup import Deduplicator, Merge, NewCase, Redelivery, Related
 from processors.dedup.history import records_for
 from processors.dedup.probe import probe_of
@@ -76,11 +84,16 @@ class ForCitizen(StrictModel):
 
 
 class ForPlace(StrictModel):
-    """Stage B → C: a submission that opens a new case."""
+    """Stage B → C: a submission that opens a new case, or a command about a case that
+    stage C only passes on. Everything stage B has for the case agent goes this way, so a
+    merge, a redelivery or a follow-up reaches the agent behind the submission that opens
+    its case (stage C is one partition, read in order): sent straight to the agent, it
+    could overtake it while stage C lagged, find no case, and be dropped."""
 
     citizen_key: str
     case_id: str
-    submission: SubmissionReceived
+    submission: SubmissionReceived | None = None
+    forward: Command | None = None
 
 
 def register(app: faust.App, topology: Topology, dedup: Deduplicator, outputs: Outputs) -> None:
@@ -106,6 +119,10 @@ def register(app: faust.App, topology: Topology, dedup: Deduplicator, outputs: O
                 [(citizen_topic.get_topic_name(), key.encode(), routed.model_dump_json().encode())]
             )
 
+    def via_place(key: str, command: AddFollowUp | JoinCase) -> tuple[str, bytes, bytes]:
+        onward = ForPlace(citizen_key=key, case_id=command.case_id, forward=command)
+        return (place_topic.get_topic_name(), b"place", onward.model_dump_json().encode())
+
     @app.agent(citizen_topic, name="dedup-citizen")
     async def by_citizen(stream: Any) -> None:
         async for value in stream:
@@ -115,7 +132,7 @@ def register(app: faust.App, topology: Topology, dedup: Deduplicator, outputs: O
                 tracking_id = msg.followup.data.tracking_id
                 case_id = stage_b.case_of(key, tracking_id) or case_id_for(tracking_id)
                 command = AddFollowUp(case_id=case_id, followup=msg.followup)
-                await outputs.send_all([topology.command(case_id, encode_command(command))])
+                await outputs.send_all([via_place(key, command)])
                 continue
             assert msg.submission is not None
             s = msg.submission.data
@@ -126,9 +143,7 @@ def register(app: faust.App, topology: Topology, dedup: Deduplicator, outputs: O
                     join = JoinCase(
                         case_id=decision.case_id, submission=msg.submission, record=record
                     )
-                    await outputs.send_all(
-                        [topology.command(decision.case_id, encode_command(join))]
-                    )
+                    await outputs.send_all([via_place(key, join)])
                 case NewCase():
                     onward = ForPlace(
                         citizen_key=key, case_id=decision.case_id, submission=msg.submission
@@ -148,6 +163,10 @@ def register(app: faust.App, topology: Topology, dedup: Deduplicator, outputs: O
     async def by_place(stream: Any) -> None:
         async for value in stream:
             msg = ForPlace.model_validate_json(value)
+            if msg.forward is not None:
+                await outputs.send_all([topology.command(msg.case_id, encode_command(msg.forward))])
+                continue
+            assert msg.submission is not None
             s = msg.submission.data
             decision = dedup.relate(
                 NewCase(msg.case_id, s.submission_id), msg.citizen_key, probe_of(s)

@@ -38,6 +38,7 @@ from tests.integration.pipeline.support import (
     start_worker,
     submission_event,
     unique_app_id,
+    warm_up,
 )
 
 pytestmark = pytest.mark.integration
@@ -92,6 +93,7 @@ async def test_a_breach_is_emitted_once_though_a_worker_is_killed_after_the_warn
             60,
             "the partitions split between the two workers",
         )
+        await warm_up(pipeline_kafka, app_id, sender)
         tag = uuid.uuid4().hex[:10]
         cases = one_case_per_partition(tag, clock.now())
         await sender.send(

@@ -30,6 +30,7 @@ from tests.integration.pipeline.support import (
     prepare_app,
     start_worker,
     submission_event,
+    trace,
     unique_app_id,
 )
 
@@ -265,3 +266,53 @@ async def test_a_refused_case_is_re_routed_and_then_sent_to_triage(
     await version(watcher, case_id, 3)
     versions = [s.data.version for s in snapshots(watcher, case_id)]
     assert versions == sorted(set(versions)) == [1, 2, 3], "the refused report made no version"
+
+
+async def test_a_merge_right_behind_its_case_is_not_lost_when_the_place_stage_lags(
+    worker: WorkerProcess, watcher: Watcher, sender: Sender, pipeline_kafka: str
+) -> None:
+    """The fax arrives while the email's new case still waits in the place stage (one
+    partition, here behind 200 other citizens' new complaints): the merge must reach the
+    case agent after the case it joins, not before, when it would find no case to join."""
+    tag, number = marker(), phone()
+    backlog = [
+        submission_event(
+            f"backlog-{tag}-{i}", f"Buca numero {i} [{tag}]", now(), hint="buche_stradali",
+            phone=phone(),
+        )
+        for i in range(200)
+    ]  # fmt: skip
+    email = submission_event(
+        f"<{tag}@mail.example.it>", EMAIL, now(), channel=Channel.EMAIL, hint="buche_stradali",
+        email=f"giulia.{tag}@example.it", phone=number, name="Giulia Bianchi",
+    )  # fmt: skip
+    fax = submission_event(f"fax-{tag}", FAX, now(), channel=Channel.FAX, phone=number)
+    await sender.send(topics.INTAKE, *backlog, email, fax)
+
+    # Both arrive together on two partitions of the intake: either may open the case.
+    both = {email.data.submission_id, fax.data.submission_id}
+
+    def merged() -> CaseUpdated | None:
+        return next(
+            (
+                e
+                for e in watcher.events(topics.CASES, kind=CaseUpdated)
+                if set(e.data.tracking_ids) == both
+            ),
+            None,
+        )
+
+    try:
+        snapshot = await watcher.until(merged, 30, "one case with both submissions")
+    except AssertionError:
+        found = await trace(pipeline_kafka, worker.app_id, sorted(both))
+        raise AssertionError(f"{found.text()}\n{log_of(worker)}") from None
+    first, second = snapshot.data.tracking_ids
+    assert snapshot.data.case_id == case_id_for(first)
+    assert [m.submission_id for m in snapshot.data.merges] == [second]
+    others = [
+        e
+        for e in watcher.events(topics.CASES, kind=CaseUpdated)
+        if e.subject != snapshot.subject and both & set(e.data.tracking_ids)
+    ]
+    assert others == [], "one case, not two"
