@@ -3,8 +3,15 @@
 import asyncio
 import logging
 import signal
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
+from ingestors.inbox.folders import InboxBusy
+from ingestors.inbox.settings import InboxSettings
 from ingestors.inbox.watcher import InboxWatcher
+
+S = TypeVar("S", bound=InboxSettings)
 
 log = logging.getLogger(__name__)
 
@@ -14,6 +21,26 @@ def configure_logging(level: str) -> None:
         level=level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
+
+def run_service(
+    name: str, settings: S, serve: Callable[[S, asyncio.Event], Awaitable[None]]
+) -> int:
+    """The body of a watcher's `python -m`: serve until SIGTERM or SIGINT; exit status 2
+    when another process already holds the inbox."""
+    configure_logging(settings.log_level)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        stop_on_signals(stop)
+        await serve(settings, stop)
+
+    try:
+        asyncio.run(run())
+    except InboxBusy as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

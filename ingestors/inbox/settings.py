@@ -1,11 +1,11 @@
 """Settings every inbox watcher shares (scan folder, postal OCR folder)."""
 
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from runtime.settings import CommonSettings
+from runtime.settings import CommonSettings, TimeZoneName
 
 
 class InboxSettings(CommonSettings):
@@ -27,17 +27,8 @@ class InboxSettings(CommonSettings):
     ] = None
     inbox_shutdown_grace_s: Annotated[float, Field(ge=0)] = 10.0
     timezone: Annotated[
-        str, Field(description="the city's time zone: processed/<date>/, postmark days")
+        TimeZoneName, Field(description="the city's time zone: processed/<date>/, postmark days")
     ] = "Europe/Rome"
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
 
     @property
     def tz(self) -> ZoneInfo:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -23,7 +24,7 @@ from runtime.blobstore import BlobStore
 from schemas import topics
 from schemas.blob import BlobRef
 from schemas.deadletter import DeadLetter
-from schemas.events import DeadLettered, FollowUpReceived, SubmissionReceived
+from schemas.events import DeadLettered, Event, FollowUpReceived, SubmissionReceived
 from schemas.followup import FollowUp
 from schemas.submission import Citizen, Submission, tracking_id_for
 
@@ -133,24 +134,8 @@ class Assembler:
             raw=raw_ref,
             channel_details=details,
         )
-        event = SubmissionReceived.new(
-            submission,
-            source=SOURCE,
-            subject=submission_id,
-            time=received_at,
-            event_id=_event_id(reading.ref),
-        )
-        return Prepared(
-            reading.fate,
-            reading.ref,
-            "",
-            "",
-            topics.INTAKE,
-            submission_id,
-            event.to_json(),
-            submission_id,
-            _ack(reading, submission_id),
-        )
+        event = SubmissionReceived.new(submission, **_envelope(reading, submission_id, received_at))
+        return _publish(reading, topics.INTAKE, event, tracking_id=submission_id)
 
     def _follow_up(
         self,
@@ -172,23 +157,9 @@ class Assembler:
             citizen=_citizen(reading.sender_name, reading.sender_email, None),
         )
         event = FollowUpReceived.new(
-            follow_up,
-            source=SOURCE,
-            subject=reading.follow_up_of,
-            time=received_at,
-            event_id=_event_id(reading.ref),
+            follow_up, **_envelope(reading, reading.follow_up_of, received_at)
         )
-        return Prepared(
-            reading.fate,
-            reading.ref,
-            "",
-            "",
-            topics.INTAKE,
-            reading.follow_up_of,
-            event.to_json(),
-            reading.follow_up_of,
-            _ack(reading, reading.follow_up_of),
-        )
+        return _publish(reading, topics.INTAKE, event, tracking_id=reading.follow_up_of)
 
     def _dead_letter(self, reading: Reading, raw_ref: BlobRef, received_at: datetime) -> Prepared:
         source_ref = f"smtp:{reading.ref}"[:1000]
@@ -200,22 +171,35 @@ class Assembler:
             received_at=received_at,
             raw=raw_ref,
         )
-        event = DeadLettered.new(
-            letter,
-            source=SOURCE,
-            subject=source_ref,
-            time=received_at,
-            event_id=_event_id(reading.ref),
-        )
-        return Prepared(
-            reading.fate,
-            reading.ref,
-            reading.reason,
-            reading.detail,
-            topics.DEADLETTER,
-            source_ref,
-            event.to_json(),
-        )
+        event = DeadLettered.new(letter, **_envelope(reading, source_ref, received_at))
+        return _publish(reading, topics.DEADLETTER, event)
+
+
+def _envelope(reading: Reading, subject: str, received_at: datetime) -> dict[str, Any]:
+    return {
+        "source": SOURCE,
+        "subject": subject,
+        "time": received_at,
+        "event_id": _event_id(reading.ref),
+    }
+
+
+def _publish(
+    reading: Reading, topic: str, event: Event[Any], *, tracking_id: str | None = None
+) -> Prepared:
+    """Publish `event` keyed by its subject; a mail that opened or joined a case is
+    acknowledged to its sender with the case's tracking number."""
+    return Prepared(
+        reading.fate,
+        reading.ref,
+        reading.reason if tracking_id is None else "",
+        reading.detail if tracking_id is None else "",
+        topic,
+        event.subject,
+        event.to_json(),
+        tracking_id,
+        _ack(reading, tracking_id) if tracking_id is not None else None,
+    )
 
 
 def _ack(reading: Reading, tracking_id: str) -> AckRequest | None:

@@ -39,7 +39,9 @@ async def connect_pool(dsn: str) -> asyncpg.Pool:
     delay = 0.5
     while True:
         try:
-            return await asyncpg.create_pool(dsn, min_size=1, max_size=4)
+            # A statement that outlives `command_timeout` (a connection that went half-open
+            # under a restart) fails like any lost connection, and the batch is retried.
+            return await asyncpg.create_pool(dsn, min_size=1, max_size=4, command_timeout=120)
         except (OSError, asyncpg.PostgresError) as exc:
             log.warning("cannot reach PostgreSQL (%s); retrying in %.1f s", exc, delay)
             await asyncio.sleep(delay)
@@ -58,8 +60,9 @@ async def every(
         try:
             await work()
         except _ROUND_ERRORS as exc:
-            log.warning("%s failed (%s: %s); next try in %.0f s",
-                        what, type(exc).__name__, exc, interval_s)
+            log.warning(
+                "%s failed (%s: %s); next try in %.0f s", what, type(exc).__name__, exc, interval_s
+            )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), interval_s)
 

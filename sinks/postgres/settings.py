@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from runtime.settings import CommonSettings
+from runtime.settings import CommonSettings, TimeZoneName
 
 
 class SinkSettings(CommonSettings):
@@ -31,7 +31,7 @@ class SinkSettings(CommonSettings):
         int | None, Field(ge=0, description="Prometheus /metrics; off when unset")
     ] = 9464
     metrics_timezone: Annotated[
-        str, Field(description="the city's time zone, where days begin for the metrics")
+        TimeZoneName, Field(description="the city's time zone, where days begin for the metrics")
     ] = "Europe/Rome"
     metrics_interval_s: Annotated[
         float, Field(gt=0, description="how often the figures are computed and published")
