@@ -206,6 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         who.add_argument(flag)
     p_retention = sub.add_parser("retention", help="apply the personal-data retention policy")
     p_retention.add_argument("--dry-run", action="store_true", help="only say what it would do")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train"]:
+        # Its options are its own (argparse's REMAINDER would refuse `train --out DIR`).
+        from processors.classify.command import main as train_main
+
+        return train_main(argv[1:])
     args = parser.parse_args(argv)
 
     settings = CommonSettings()
@@ -220,10 +226,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _schemas(args.check)
             case "run":
                 return _run(args.services)
-            case "train":
-                from processors.classify.command import main as train_main
-
-                return train_main(args.args)
             case "replay":
                 return _replay(args.keep, args.batch_size)
             case "erase":

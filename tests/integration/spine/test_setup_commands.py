@@ -34,3 +34,11 @@ def test_migrate_command_is_up_to_date() -> None:
 
 def test_schemas_check_passes_on_a_fresh_export() -> None:
     assert sportello("schemas", "--check").returncode == 0
+
+
+def test_train_takes_its_own_options() -> None:
+    result = sportello("train", "--help")
+    assert result.returncode == 0, result.stderr
+    assert "--out" in result.stdout and "--history" in result.stdout
+    refused = sportello("train", "--no-such-option")
+    assert refused.returncode == 2 and "unrecognized arguments" in refused.stderr
