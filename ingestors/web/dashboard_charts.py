@@ -39,7 +39,8 @@ def count_text(n: int) -> str:
 
 
 def decimal_text(x: float) -> str:
-    return f"{x:.1f}".replace(".", ",")
+    """One decimal, two below 1 (a fraction of a day), with the decimal comma."""
+    return (f"{x:.1f}" if x >= 1 else f"{x:.2f}").replace(".", ",")
 
 
 def share_text(x: float) -> str:

@@ -47,8 +47,15 @@ WEEKDAYS = (
     ("dom", "Sun"),
 )
 NameFn = Callable[[str], Label]
+_LONG = 12
+"""Rows a breakdown shows before it scrolls."""
 TODAY: Label = ("Oggi", "Today")
 WEEK: Label = ("Ultimi 7 giorni", "Last 7 days")
+
+
+def _readable(code: str) -> Label:
+    text = code.replace("_", " ")
+    return text, text
 
 
 @dataclass(frozen=True)
@@ -62,10 +69,10 @@ class Names:
         return CHANNELS.get(key, (key, key))
 
     def category(self, key: str) -> Label:
-        return UNSORTED if key == "unsorted" else self.categories.get(key, (key, key))
+        return UNSORTED if key == "unsorted" else self.categories.get(key, _readable(key))
 
     def body(self, key: str) -> Label:
-        return UNSORTED if key == "unsorted" else self.bodies.get(key, (key, key))
+        return UNSORTED if key == "unsorted" else self.bodies.get(key, _readable(key))
 
 
 def _card(name: str, text: Label, value: int | float | None, kind: str = "count") -> str:
@@ -108,12 +115,19 @@ def _breakdown(ident: str, caption: Label, periods: list[_Period], name_of: Name
         )
         rows.append(f'<tr><th scope="row">{label(name_of(k))}</th>{cells}</tr>')
     totals = "".join(f"<td>{figure(p.total, p.total_value)}</td>" for p in periods)
-    return (
-        f'<table id="{ident}"><caption>{label(caption)}</caption><thead><tr>'
-        f'<th scope="col"><span class="visually-hidden">{escape(plain(caption))}</span></th>'
-        f"{heads}</tr></thead><tbody>{''.join(rows)}</tbody>"
+    table = (
+        f'<table id="{ident}"><caption id="{ident}-caption">{label(caption)}</caption>'
+        f'<thead><tr><th scope="col"><span class="visually-hidden">{escape(plain(caption))}'
+        f"</span></th>{heads}</tr></thead><tbody>{''.join(rows)}</tbody>"
         f'<tfoot><tr><th scope="row">{label(("Totale", "Total"))}</th>{totals}</tr></tfoot>'
         "</table>"
+    )
+    if len(rows) <= _LONG:
+        return table
+    # A long list scrolls inside its panel; the keyboard reaches it too.
+    return (
+        f'<div class="scroll" role="region" tabindex="0" aria-labelledby="{ident}-caption">'
+        f"{table}</div>"
     )
 
 

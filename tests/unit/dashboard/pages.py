@@ -103,9 +103,8 @@ def expected(now: Figures, days: Sequence[Figures]) -> dict[str, Any]:
     return out
 
 
-def assert_shows(html: str, want: dict[str, Any]) -> dict[str, str]:
-    """The page shows exactly the figures `want`, each equal (floats to 1e-9)."""
-    got = shown(html)
+def assert_figures(got: dict[str, str], want: dict[str, Any]) -> None:
+    """`got` (figures read off a page) are exactly `want`, each equal (floats to 1e-9)."""
     assert set(got) == set(want), (sorted(set(got) - set(want)), sorted(set(want) - set(got)))
     for name, value in want.items():
         number = as_number(got[name])
@@ -114,6 +113,12 @@ def assert_shows(html: str, want: dict[str, Any]) -> dict[str, str]:
         else:
             assert number is not None, name
             assert abs(number - value) <= 1e-9 * max(1.0, abs(value)), (name, number, value)
+
+
+def assert_shows(html: str, want: dict[str, Any]) -> dict[str, str]:
+    """The page shows exactly the figures `want`."""
+    got = shown(html)
+    assert_figures(got, want)
     return got
 
 
