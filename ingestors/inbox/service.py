@@ -4,7 +4,10 @@ import asyncio
 import logging
 import signal
 
+from prometheus_client import CollectorRegistry
+
 from ingestors.inbox.watcher import InboxWatcher
+from runtime.metrics_http import MetricsServer
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +27,7 @@ def stop_on_signals(stop: asyncio.Event) -> None:
 
 
 async def log_stats(watcher: InboxWatcher, stop: asyncio.Event, every_s: float = 60.0) -> None:
-    """Log the watcher's figures now and then (until a metrics endpoint exports them)."""
+    """Log the watcher's figures now and then (the metrics endpoint has them all the time)."""
     while not stop.is_set():
         try:
             async with asyncio.timeout(every_s):
@@ -39,6 +42,17 @@ async def log_stats(watcher: InboxWatcher, stop: asyncio.Event, every_s: float =
                 s.failed_total,
                 s.oldest_file_age_s,
             )
+
+
+async def start_metrics(
+    registry: CollectorRegistry, host: str, port: int | None
+) -> MetricsServer | None:
+    """Serve `registry` on `host:port` (nothing when `port` is None)."""
+    if port is None:
+        return None
+    server = MetricsServer(registry, host=host, port=port)
+    await server.start()
+    return server
 
 
 async def run_watcher(watcher: InboxWatcher, stop: asyncio.Event) -> None:
