@@ -21,7 +21,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PORTS = {"sink": 9464, "worker": 9465, "web": 9466, "smtp": 9467, "scans": 9468}
+DEFAULT_PORTS = {
+    "sink": 9464,
+    "worker": 9465,
+    "web": 9466,
+    "smtp": 9467,
+    "scans": 9468,
+    "postal": 9469,
+}
 """Where each service serves its metrics unless told otherwise (`SPORTELLO_*_METRICS_PORT`)."""
 
 

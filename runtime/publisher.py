@@ -15,8 +15,9 @@ request the broker wrote whose answer was lost. The channel's idempotency refere
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -25,6 +26,16 @@ from runtime.errors import BrokerUnavailable
 from schemas.events import Event
 
 log = logging.getLogger(__name__)
+
+
+class PublishObserver(Protocol):
+    """Told how each attempt went (`runtime.instruments.PublishInstruments` is one)."""
+
+    def reached(self, ok: bool) -> None:
+        """A connection to the broker was made (True) or could not be (False)."""
+
+    def published(self, seconds: float, ok: bool) -> None:
+        """A publish was acknowledged (True) or given up (False) after `seconds`."""
 
 
 class Publisher:
@@ -38,11 +49,13 @@ class Publisher:
         client_id: str,
         timeout_s: float = 5.0,
         linger_ms: int = 2,
+        observer: PublishObserver | None = None,
     ) -> None:
         self._bootstrap = bootstrap
         self._client_id = client_id
         self._timeout_s = timeout_s
         self._linger_ms = linger_ms
+        self._observer = observer
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
 
@@ -71,6 +84,17 @@ class Publisher:
         await self._send_all([(topic, key, value)])
 
     async def _send_all(self, messages: Sequence[tuple[str, bytes, bytes]]) -> None:
+        started = time.monotonic()
+        try:
+            await self._send_all_now(messages)
+        except BrokerUnavailable:
+            if self._observer is not None:
+                self._observer.published(time.monotonic() - started, False)
+            raise
+        if self._observer is not None:
+            self._observer.published(time.monotonic() - started, True)
+
+    async def _send_all_now(self, messages: Sequence[tuple[str, bytes, bytes]]) -> None:
         producer = await self._ensure_started()
 
         async def send_all() -> None:
@@ -101,7 +125,11 @@ class Publisher:
                 await asyncio.wait_for(producer.start(), self._timeout_s)
             except (KafkaError, OSError, TimeoutError) as exc:
                 await producer.stop()
+                if self._observer is not None:
+                    self._observer.reached(False)
                 raise BrokerUnavailable(str(exc) or type(exc).__name__) from exc
+            if self._observer is not None:
+                self._observer.reached(True)
             self._producer = producer
             return producer
 

@@ -11,13 +11,51 @@ class Service:
 
 
 SERVICES: tuple[Service, ...] = (
-    Service("web", "ingestors.web", "HTTP intake on SPORTELLO_WEB_PORT (8080)"),
-    Service("smtp", "ingestors.smtp", "email and fax-to-mail intake on SPORTELLO_SMTP_PORT (2525)"),
-    Service("scans", "ingestors.scans", "front-office scans from var/inbox/scans/"),
-    Service("postal", "ingestors.postal", "mailroom OCR output from var/inbox/postal/"),
-    Service("worker", "processors", "Faust stream processors"),
-    Service("sink", "sinks.postgres", "history topics into PostgreSQL; complaints.metrics"),
+    Service(
+        "web",
+        "ingestors.web",
+        "HTTP intake and /dashboard on SPORTELLO_WEB_PORT (8080); metrics on"
+        " SPORTELLO_WEB_METRICS_PORT (9466)",
+    ),
+    Service(
+        "smtp",
+        "ingestors.smtp",
+        "email and fax-to-mail intake on SPORTELLO_SMTP_PORT (2525); metrics on"
+        " SPORTELLO_SMTP_METRICS_PORT (9467)",
+    ),
+    Service(
+        "scans",
+        "ingestors.scans",
+        "front-office scans from var/inbox/scans/; metrics on SPORTELLO_SCAN_METRICS_PORT (9468)",
+    ),
+    Service(
+        "postal",
+        "ingestors.postal",
+        "mailroom OCR output from var/inbox/postal/; metrics on"
+        " SPORTELLO_POSTAL_METRICS_PORT (9469)",
+    ),
+    Service(
+        "worker",
+        "processors",
+        "Faust stream processors; metrics on SPORTELLO_WORKER_METRICS_PORT (9465)",
+    ),
+    Service(
+        "sink",
+        "sinks.postgres",
+        "history topics into PostgreSQL; complaints.metrics; metrics on"
+        " SPORTELLO_SINK_METRICS_PORT (9464)",
+    ),
 )
+
+METRICS_PORT_SETTINGS: dict[str, str] = {
+    "web": "web_metrics_port",
+    "smtp": "smtp_metrics_port",
+    "scans": "scan_metrics_port",
+    "postal": "postal_metrics_port",
+    "worker": "worker_metrics_port",
+    "sink": "sink_metrics_port",
+}
+"""The setting (`SPORTELLO_<NAME>`) that moves each service's Prometheus endpoint."""
 
 
 def select(names: list[str] | None) -> tuple[Service, ...]:

@@ -7,9 +7,12 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from prometheus_client import CollectorRegistry
+
 from ingestors.inbox.folders import InboxBusy
 from ingestors.inbox.settings import InboxSettings
 from ingestors.inbox.watcher import InboxWatcher
+from runtime.metrics_http import MetricsServer
 
 S = TypeVar("S", bound=InboxSettings)
 
@@ -51,7 +54,7 @@ def stop_on_signals(stop: asyncio.Event) -> None:
 
 
 async def log_stats(watcher: InboxWatcher, stop: asyncio.Event, every_s: float = 60.0) -> None:
-    """Log the watcher's figures now and then (until a metrics endpoint exports them)."""
+    """Log the watcher's figures now and then (the metrics endpoint has them all the time)."""
     while not stop.is_set():
         try:
             async with asyncio.timeout(every_s):
@@ -66,6 +69,17 @@ async def log_stats(watcher: InboxWatcher, stop: asyncio.Event, every_s: float =
                 s.failed_total,
                 s.oldest_file_age_s,
             )
+
+
+async def start_metrics(
+    registry: CollectorRegistry, host: str, port: int | None
+) -> MetricsServer | None:
+    """Serve `registry` on `host:port` (nothing when `port` is None)."""
+    if port is None:
+        return None
+    server = MetricsServer(registry, host=host, port=port)
+    await server.start()
+    return server
 
 
 async def run_watcher(watcher: InboxWatcher, stop: asyncio.Event) -> None:

@@ -85,7 +85,13 @@ class InboxWatcher:
         blobs: BlobStore,
         config: WatcherConfig,
         clock: Callable[[], datetime] = utc_now,
+        on_unit: Callable[[str, float], None] | None = None,
     ) -> None:
+        """`on_unit(outcome, seconds)` is told how each attempt at a unit ended — `processed`,
+        `failed` (refused, moved to failed/), `waiting` (for a companion file), `later`,
+        `broker_unavailable` or `error` —
+        and how long it took (for metrics)."""
+        self._on_unit = on_unit
         self.folders = folders
         self._planner = planner
         self._pipeline = UnitPipeline(
@@ -315,9 +321,14 @@ class InboxWatcher:
         self._running[unit.key] = task
         self._running_names[unit.key] = unit.names
 
+    def _tell(self, outcome: str, started: float) -> None:
+        if self._on_unit is not None:
+            self._on_unit(outcome, max(0.0, self._clock().timestamp() - started))
+
     async def _run_unit(self, unit: Unit) -> None:
+        started = self._clock().timestamp()
         try:
-            now = self._clock().timestamp()
+            now = started
             step = await self._pipeline.process(
                 unit,
                 self._stats.get(unit.main),
@@ -328,17 +339,21 @@ class InboxWatcher:
                 if step.waiting:
                     self._waiting_since.setdefault(unit.key, now)
                 self._retry_in(unit.key, step.delay_s)
+                self._tell("waiting" if step.waiting else "later", started)
             elif step is not None:
                 self._done(unit, step)
+                self._tell(step.outcome, started)
         except asyncio.CancelledError:
             raise
         except BrokerUnavailable as exc:
+            self._tell("broker_unavailable", started)
             delay = self._backoff.next_delay(unit.key)
             log.warning(
                 "Kafka unavailable for %s (%s); retry in %.0f s", display_name(unit.key), exc, delay
             )
             self._retry_in(unit.key, delay)
         except Exception as exc:
+            self._tell("error", started)
             delay = self._backoff.next_delay(unit.key)
             attempts = self._backoff.attempts(unit.key)
             log.exception("unit %s failed (attempt %d)", display_name(unit.key), attempts)

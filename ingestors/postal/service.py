@@ -5,14 +5,16 @@ import logging
 from collections.abc import Callable
 
 from ingestors.inbox.folders import InboxFolders
+from ingestors.inbox.metrics import InboxInstruments
 from ingestors.inbox.published import KafkaPublishedCheck
-from ingestors.inbox.service import run_watcher
+from ingestors.inbox.service import run_watcher, start_metrics
 from ingestors.inbox.watcher import EventPublisher, InboxWatcher, WatcherConfig, utc_now
 from ingestors.postal.handler import PostalHandler
 from ingestors.postal.plan import PostalPlanner
 from ingestors.postal.settings import PostalSettings
 from ingestors.postal.submission import PostalPolicy
 from runtime.blobstore import BlobStore
+from runtime.instruments import service_registry
 from runtime.publisher import Publisher
 from schemas.submission import Channel
 
@@ -37,7 +39,11 @@ def watcher_config(settings: PostalSettings) -> WatcherConfig:
 
 
 def build_postal_watcher(
-    settings: PostalSettings, *, publisher: EventPublisher, blobs: BlobStore
+    settings: PostalSettings,
+    *,
+    publisher: EventPublisher,
+    blobs: BlobStore,
+    on_unit: Callable[[str, float], None] | None = None,
 ) -> InboxWatcher:
     """The postal reader, with the collaborators given (tests pass their own publisher)."""
     policy = PostalPolicy(
@@ -61,6 +67,7 @@ def build_postal_watcher(
         published=KafkaPublishedCheck(settings.kafka_bootstrap, client_id=CLIENT_ID),
         blobs=blobs,
         config=watcher_config(settings),
+        on_unit=on_unit,
     )
 
 
@@ -72,11 +79,22 @@ async def serve(
 ) -> None:
     """Run the postal reader until `stop` is set. `on_start` receives the watcher, e.g. to
     export `watcher.backlog` and `watcher.stats()` as metrics."""
-    publisher = Publisher(settings.kafka_bootstrap, client_id=CLIENT_ID)
+    registry = service_registry("postal")
+    instruments = InboxInstruments(registry, "postal")
+    metrics = await start_metrics(
+        registry, settings.postal_metrics_host, settings.postal_metrics_port
+    )
+    publisher = Publisher(
+        settings.kafka_bootstrap, client_id=CLIENT_ID, observer=instruments.publishing
+    )
     await publisher.start()
     watcher = build_postal_watcher(
-        settings, publisher=publisher, blobs=BlobStore(settings.blob_dir)
+        settings,
+        publisher=publisher,
+        blobs=BlobStore(settings.blob_dir),
+        on_unit=instruments.unit_done,
     )
+    instruments.watch(watcher)
     log.info(
         "watching %s (legal receipt: %s)", watcher.folders.inbox, settings.postal_legal_receipt
     )
@@ -86,3 +104,5 @@ async def serve(
         await run_watcher(watcher, stop)
     finally:
         await publisher.stop()
+        if metrics is not None:
+            await metrics.stop()

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from ingestors.inbox.settings import InboxSettings
 from ingestors.postal.receipt import ReceiptPolicy
+from runtime.metrics_http import DEFAULT_PORTS
 
 
 class PostalSettings(InboxSettings):
@@ -24,6 +25,11 @@ class PostalSettings(InboxSettings):
     postal_companion_wait_s: Annotated[
         float, Field(ge=0, description="how long a letter waits for a page image")
     ] = 300.0
+
+    postal_metrics_host: str = "127.0.0.1"
+    postal_metrics_port: Annotated[
+        int | None, Field(ge=0, le=65535, description="Prometheus /metrics; off when unset")
+    ] = DEFAULT_PORTS["postal"]
 
     @property
     def postal_inbox_dir(self) -> Path:

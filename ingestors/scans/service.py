@@ -6,8 +6,9 @@ import shutil
 from collections.abc import Callable
 
 from ingestors.inbox.folders import InboxFolders
+from ingestors.inbox.metrics import InboxInstruments
 from ingestors.inbox.published import KafkaPublishedCheck
-from ingestors.inbox.service import run_watcher
+from ingestors.inbox.service import run_watcher, start_metrics
 from ingestors.inbox.watcher import EventPublisher, InboxWatcher, WatcherConfig
 from ingestors.ocr.reader import DocumentReader
 from ingestors.ocr.tesseract import TesseractPool
@@ -16,6 +17,7 @@ from ingestors.scans.plan import ScanPlanner
 from ingestors.scans.settings import ScanSettings
 from ingestors.scans.submission import ScanPolicy
 from runtime.blobstore import BlobStore
+from runtime.instruments import service_registry
 from runtime.publisher import Publisher
 from schemas.submission import Channel
 
@@ -62,6 +64,7 @@ def build_scan_watcher(
     reader: DocumentReader,
     publisher: EventPublisher,
     blobs: BlobStore,
+    on_unit: Callable[[str, float], None] | None = None,
 ) -> InboxWatcher:
     """The scan watcher, with the collaborators given (tests pass their own publisher)."""
     handler = ScanHandler(
@@ -80,6 +83,7 @@ def build_scan_watcher(
         published=KafkaPublishedCheck(settings.kafka_bootstrap, client_id=CLIENT_ID),
         blobs=blobs,
         config=watcher_config(settings, reader.tesseract.workers),
+        on_unit=on_unit,
     )
 
 
@@ -106,13 +110,23 @@ async def serve(
     export `watcher.backlog` and `watcher.stats()` as metrics."""
     reader = build_reader(settings)
     await check_tesseract(reader.tesseract)
-    publisher = Publisher(settings.kafka_bootstrap, client_id=CLIENT_ID)
+    registry = service_registry("scans")
+    instruments = InboxInstruments(registry, "scans")
+    metrics = await start_metrics(registry, settings.scan_metrics_host, settings.scan_metrics_port)
+    publisher = Publisher(
+        settings.kafka_bootstrap, client_id=CLIENT_ID, observer=instruments.publishing
+    )
     await publisher.start()
     try:
         async with reader:
             watcher = build_scan_watcher(
-                settings, reader=reader, publisher=publisher, blobs=BlobStore(settings.blob_dir)
+                settings,
+                reader=reader,
+                publisher=publisher,
+                blobs=BlobStore(settings.blob_dir),
+                on_unit=instruments.unit_done,
             )
+            instruments.watch(watcher)
             log.info(
                 "watching %s with %d OCR workers",
                 watcher.folders.inbox,
@@ -123,3 +137,5 @@ async def serve(
             await run_watcher(watcher, stop)
     finally:
         await publisher.stop()
+        if metrics is not None:
+            await metrics.stop()

@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import Field
 
 from ingestors.inbox.settings import InboxSettings
+from runtime.metrics_http import DEFAULT_PORTS
 
 
 class ScanSettings(InboxSettings):
@@ -25,6 +26,11 @@ class ScanSettings(InboxSettings):
     ocr_review_below: Annotated[
         float, Field(ge=0, le=100, description="mean confidence that flags a scan for review")
     ] = 70.0
+
+    scan_metrics_host: str = "127.0.0.1"
+    scan_metrics_port: Annotated[
+        int | None, Field(ge=0, le=65535, description="Prometheus /metrics; off when unset")
+    ] = DEFAULT_PORTS["scans"]
 
     @property
     def scan_inbox_dir(self) -> Path:

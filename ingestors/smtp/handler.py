@@ -11,6 +11,7 @@ publishes what comes back, and answers with the reply that says the mail's fate.
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ class Outcome:
     reason: str
     tracking_id: str | None
     reply: str
+    seconds: float = 0.0
+    """From the end of DATA to the reply."""
 
 
 class IntakeHandler:
@@ -97,13 +100,18 @@ class IntakeHandler:
         self._in_flight += 1
         self._idle.clear()
         try:
-            return await self._handle(session, envelope)
+            return await self._handle(session, envelope, time.monotonic())
         finally:
             self._in_flight -= 1
             if self._in_flight == 0:
                 self._idle.set()
 
-    async def _handle(self, session: Session, envelope: SmtpEnvelope) -> str:
+    @property
+    def in_flight(self) -> int:
+        """Mails being handled now."""
+        return self._in_flight
+
+    async def _handle(self, session: Session, envelope: SmtpEnvelope, started: float) -> str:
         raw = envelope.original_content or b""
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
@@ -119,14 +127,18 @@ class IntakeHandler:
             # Storage full, a worker killed by the OS...: nothing is promised, so the
             # sending server keeps the mail and retries.
             log.exception("could not prepare a mail from %s; answering 451", facts.peer)
-            return self._done(None, "451 4.3.0 Temporary failure storing the message, try later")
+            return self._done(
+                None, "451 4.3.0 Temporary failure storing the message, try later", started
+            )
         if prepared.payload is not None and prepared.topic is not None:
             try:
                 key = (prepared.key or prepared.ref).encode()
                 await self._publisher.publish_raw(prepared.topic, key, prepared.payload)
             except BrokerUnavailable as exc:
                 log.warning("broker unavailable for %s (%s); answering 451", prepared.ref, exc)
-                return self._done(prepared, "451 4.3.0 Broker unavailable, try again later")
+                return self._done(
+                    prepared, "451 4.3.0 Broker unavailable, try again later", started
+                )
         if prepared.fate is Fate.NOT_COMPLAINT:
             log.info("not a complaint (%s: %s): %s", prepared.reason, prepared.detail, prepared.ref)
             reply = f"250 2.0.0 OK: received, not a complaint ({prepared.reason})"
@@ -138,9 +150,9 @@ class IntakeHandler:
             reply = f"250 2.0.0 OK: {prepared.tracking_id}"
         if prepared.ack is not None and self._acks is not None:
             self._acks.submit(prepared.ack)
-        return self._done(prepared, reply)
+        return self._done(prepared, reply, started)
 
-    def _done(self, prepared: Prepared | None, reply: str) -> str:
+    def _done(self, prepared: Prepared | None, reply: str, started: float) -> str:
         code = reply[:3]
         if prepared is None:
             self.counters["temporary_failure"] += 1
@@ -158,6 +170,7 @@ class IntakeHandler:
                     prepared.reason if prepared else "",
                     prepared.tracking_id if prepared else None,
                     reply,
+                    time.monotonic() - started,
                 )
             )
         return reply

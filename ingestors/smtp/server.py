@@ -18,8 +18,11 @@ from ingestors.smtp.assemble import AssemblyConfig
 from ingestors.smtp.fax import load_gateways
 from ingestors.smtp.fax_ocr import OcrConfig
 from ingestors.smtp.handler import IntakeHandler, Outcome, Publishing
+from ingestors.smtp.metrics import SmtpInstruments
 from ingestors.smtp.pool import ParsePool
 from ingestors.smtp.settings import SmtpSettings
+from runtime.instruments import service_registry
+from runtime.metrics_http import MetricsServer
 from runtime.publisher import Publisher
 
 log = logging.getLogger(__name__)
@@ -101,11 +104,12 @@ class SmtpIntake:
         publisher: Publishing | None = None,
         clock: Callable[[], datetime] = utc_now,
         observer: Callable[[Outcome], None] | None = None,
+        instruments: SmtpInstruments | None = None,
     ) -> Self:
         """Listen on `settings.smtp_host:smtp_port` (port 0: any free port, see `port`).
 
         `publisher` defaults to a `Publisher` on `settings.kafka_bootstrap`, owned (and
-        stopped) by the intake.
+        stopped) by the intake. `instruments` are told every outcome and every publish.
         """
         config = AssemblyConfig(
             blob_root=settings.blob_dir,
@@ -130,10 +134,13 @@ class SmtpIntake:
                 settings.kafka_bootstrap,
                 client_id="sportello-smtp",
                 timeout_s=settings.smtp_publish_timeout_s,
+                observer=instruments.publishing if instruments is not None else None,
             )
             await owned.start()
             publisher = owned
         acks = _ack_sender(settings, clock)
+        if instruments is not None:
+            observer = _both(observer, instruments.observe)
         handler = IntakeHandler(
             recipients=(*settings.smtp_complaint_recipients, *settings.smtp_fax_recipients),
             prepare=pool.prepare,
@@ -142,6 +149,8 @@ class SmtpIntake:
             acks=acks,
             observer=observer,
         )
+        if instruments is not None:
+            instruments.watch(handler)
         loop = asyncio.get_running_loop()
         context = tls_context(settings)
         users = {k: v.get_secret_value() for k, v in settings.smtp_auth_users.items()}
@@ -203,11 +212,35 @@ def _ack_sender(settings: SmtpSettings, clock: Callable[[], datetime]) -> AckSen
     return sender
 
 
+def _both(
+    first: Callable[[Outcome], None] | None, second: Callable[[Outcome], None]
+) -> Callable[[Outcome], None]:
+    if first is None:
+        return second
+
+    def tell(outcome: Outcome) -> None:
+        first(outcome)
+        second(outcome)
+
+    return tell
+
+
 async def serve(settings: SmtpSettings, stop: asyncio.Event | None = None) -> None:
-    """Run the intake until `stop` is set (forever when None)."""
-    intake = await SmtpIntake.start(settings)
+    """Run the intake until `stop` is set (forever when None), with its metrics endpoint on
+    `smtp_metrics_host:smtp_metrics_port` unless that is unset."""
+    registry = service_registry("smtp")
+    instruments = SmtpInstruments(registry)
+    metrics = None
+    if settings.smtp_metrics_port is not None:
+        metrics = MetricsServer(
+            registry, host=settings.smtp_metrics_host, port=settings.smtp_metrics_port
+        )
+        await metrics.start()
+    intake = await SmtpIntake.start(settings, instruments=instruments)
     try:
         await (stop or asyncio.Event()).wait()
     finally:
         log.info("SMTP intake stopping")
         await intake.stop()
+        if metrics is not None:
+            await metrics.stop()

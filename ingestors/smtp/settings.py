@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 
+from runtime.metrics_http import DEFAULT_PORTS
 from runtime.settings import CommonSettings
 
 
@@ -62,6 +63,10 @@ class SmtpSettings(CommonSettings):
     )
     smtp_ack_attempts: Annotated[int, Field(ge=1, le=20)] = 4
     smtp_ack_backoff_s: Annotated[float, Field(ge=0)] = 2.0
+    smtp_metrics_host: str = "127.0.0.1"
+    smtp_metrics_port: Annotated[
+        int | None, Field(ge=0, le=65535, description="Prometheus /metrics; off when unset")
+    ] = DEFAULT_PORTS["smtp"]
 
     @field_validator(
         "smtp_complaint_recipients", "smtp_fax_recipients", "smtp_auth_users", mode="before"

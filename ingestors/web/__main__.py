@@ -7,8 +7,11 @@ import sys
 from aiohttp import web
 
 from ingestors.web.app import build_app
+from ingestors.web.metrics import WebInstruments
 from ingestors.web.settings import DEV_API_KEY, WebSettings
+from runtime.instruments import service_registry
 from runtime.logs import configure_logging
+from runtime.metrics_http import MetricsServer
 from runtime.publisher import Publisher
 from runtime.shutdown import wait_for_shutdown
 
@@ -16,10 +19,22 @@ log = logging.getLogger("ingestors.web")
 
 
 async def serve(settings: WebSettings) -> None:
+    registry = service_registry("web")
+    instruments = WebInstruments(registry)
     publisher = Publisher(
-        settings.kafka_bootstrap, client_id="sportello-web", timeout_s=settings.publish_timeout_s
+        settings.kafka_bootstrap,
+        client_id="sportello-web",
+        timeout_s=settings.publish_timeout_s,
+        observer=instruments.publishing,
     )
     app = build_app(settings, publisher)
+    instruments.install(app)
+    metrics = None
+    if settings.web_metrics_port is not None:
+        metrics = MetricsServer(
+            registry, host=settings.web_metrics_host, port=settings.web_metrics_port
+        )
+        await metrics.start()
     if settings.using_development_key:
         for _ in range(3):
             log.warning(
@@ -44,6 +59,8 @@ async def serve(settings: WebSettings) -> None:
     finally:
         await runner.cleanup()
         await publisher.stop()
+        if metrics is not None:
+            await metrics.stop()
         log.info("web intake stopped")
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import asyncpg
 from aiohttp import web
 
-from ingestors.web import api, form_routes, open311_routes, openapi
+from ingestors.web import api, dashboard, form_routes, open311_routes, openapi
 from ingestors.web.auth import Authenticator
 from ingestors.web.context import CONTEXT, Clock, WebContext
 from ingestors.web.intake import Intake
@@ -141,5 +141,12 @@ def build_app(
     open311_routes.add_routes(app)
     form_routes.add_routes(app)
     openapi.add_routes(app)
+    dashboard.add_routes(
+        app,
+        pool,
+        clock=clock,
+        timezone=settings.metrics_timezone,
+        refresh_s=settings.dashboard_refresh_s,
+    )
     app.router.add_get("/healthz", health)
     return app

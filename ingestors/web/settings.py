@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr
 
 from ingestors.web.auth import ApiClient
-from runtime.settings import CommonSettings
+from ingestors.web.ops_settings import OperationsSettings
 
 DEV_API_KEY = "sportello-dev-key"
 DEV_CLIENT_ID = "development"
@@ -18,7 +18,7 @@ def client_id_for_key(key: str) -> str:
     return "key-" + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
-class WebSettings(CommonSettings):
+class WebSettings(OperationsSettings):
     web_host: str = "127.0.0.1"
     web_port: Annotated[int, Field(ge=0, le=65535)] = 8080
     public_url: Annotated[

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import faust
-from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from runtime.instruments import service_registry
 from runtime.metrics_http import MetricsServer
 from schemas import topics
 
@@ -70,7 +70,7 @@ def register(app: faust.App, *, host: str, port: int | None) -> None:
     """Serve the worker's metrics on `host:port` once it runs (nothing when `port` is None)."""
     if port is None:
         return
-    registry = CollectorRegistry()
+    registry = service_registry("worker")
     registry.register(WorkerCollector(app))
     server = MetricsServer(registry, host=host, port=port)
 

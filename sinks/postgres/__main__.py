@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from aiokafka.errors import KafkaError
-from prometheus_client import CollectorRegistry
 
 from runtime.errors import SportelloError
+from runtime.instruments import service_registry
 from runtime.logs import configure_logging
 from runtime.metrics_http import MetricsServer
 from runtime.publisher import Publisher
@@ -68,7 +68,7 @@ async def every(
 
 
 async def serve(settings: SinkSettings) -> None:
-    registry = CollectorRegistry()
+    registry = service_registry("sink")
     instruments = SinkInstruments(registry)
     figures = FiguresCollector()
     registry.register(figures)
