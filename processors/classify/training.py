@@ -4,7 +4,8 @@
     classifier = train(rows, seed=DEFAULT_SEED)
     save(classifier, MODEL_DIR)
 
-The category model is a linear SVM over word and character TF-IDF features whose scores are
+The category model is a linear SVM over word and character TF-IDF features (learnt from each
+text as written and as a poor scan would read it) whose scores are
 turned into probabilities by sigmoid calibration on out-of-fold predictions, with folds split
 by group so calibration never sees a rewording of a sentence it scores. The language model
 is a logistic regression over character n-grams, trained on whole texts and on short slices
@@ -16,6 +17,7 @@ import hashlib
 import random
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import joblib
@@ -43,6 +45,7 @@ from processors.classify.model import (
     runtime_versions,
     write_version,
 )
+from processors.classify.noise import ocr_noise
 
 DEFAULT_SEED = 20240601
 _SLICES_PER_TEXT = 2
@@ -61,8 +64,9 @@ def train(
     labels = {row.label for row in rows}
     if len(labels) < 2:
         raise ValueError(f"training needs at least two categories, got {sorted(labels)}")
-    texts = [row.text[: params.max_chars] for row in rows]
-    categories = _train_categories(texts, rows, seed, params)
+    damaged = with_noisy_copies(rows, seed=seed, params=params)
+    texts = [row.text[: params.max_chars] for row in damaged]
+    categories = _train_categories(texts, damaged, seed, params)
     lang_rows = [r for r in (language_rows if language_rows is not None else rows) if r.language]
     if len({r.language for r in lang_rows}) < 2:
         raise ValueError("the language model needs rows in at least two languages")
@@ -82,6 +86,26 @@ def train(
         **versions,
     )
     return Classifier(categories, languages, version)
+
+
+def with_noisy_copies(
+    rows: Sequence[CorpusRow], *, seed: int, params: TrainingParams
+) -> list[CorpusRow]:
+    """`rows` and, after them, `params.noisy_copies` OCR-damaged copies of each. A copy keeps
+    its row's group, so calibration folds (split by group) never score a copy of a text
+    they learnt; its noise is seeded apart from the evaluation's, which damages held-out
+    rows only."""
+    copies = [
+        replace(
+            row,
+            text=ocr_noise(
+                row.text, random.Random(f"train-noise:{seed}:{k}:{i}"), level=params.noise_level
+            ),
+        )
+        for k in range(params.noisy_copies)
+        for i, row in enumerate(rows)
+    ]
+    return [*rows, *copies]
 
 
 def save(classifier: Classifier, directory: Path) -> Path:
