@@ -17,6 +17,7 @@ SERVICES: tuple[Service, ...] = (
     Service("postal", "ingestors.postal", "mailroom OCR output from var/inbox/postal/"),
     Service("worker", "processors", "Faust stream processors"),
     Service("sink", "sinks.postgres", "history topics into PostgreSQL; complaints.metrics"),
+    Service("notifier", "sinks.notify", "tells citizens of resolved and rejected cases by mail"),
 )
 
 
