@@ -60,6 +60,7 @@ from schemas.evidence import MergeRecord
 from schemas.routing import CategoryCandidate
 from schemas.sla import SlaAlert
 from schemas.status import Actor, StatusUpdate, Transition
+from schemas.submission import Citizen
 
 SOURCE = "/processors/cases"
 APPLIED_KEPT = 32
@@ -206,7 +207,7 @@ class CaseBook:
     def follow_up(self, record: CaseRecord, cmd: AddFollowUp, now: datetime) -> Step:
         """The citizen wrote again: the owner hears of it, a case waiting for the citizen's
         answer resumes, and a resolved or rejected case whose citizen says "not solved" (in
-        their own words, see `contest`) is reopened."""
+        their own words, see `contest`, from the address the case has) is reopened."""
         forwarded = cmd.followup.model_copy(update={"subject": record.snapshot.case_id})
         owner = record.snapshot.body
         out: list[tuple[str, Event[Any]]] = [
@@ -221,7 +222,11 @@ class CaseBook:
                 actor=Actor.CITIZEN,
                 reported_at=data.received_at,
             )
-        elif record.lifecycle.status in _ANSWERED and says_not_solved(data.text):
+        elif (
+            record.lifecycle.status in _ANSWERED
+            and _same_citizen(record.snapshot, data.citizen)
+            and says_not_solved(data.text)
+        ):
             change = StatusUpdate(
                 case_id=record.snapshot.case_id,
                 transition=Transition.REOPEN,
@@ -486,6 +491,14 @@ class CaseBook:
 
 
 _ANSWERED = frozenset({CaseStatus.RESOLVED, CaseStatus.REJECTED})
+
+
+def _same_citizen(snapshot: CaseSnapshot, writer: Citizen | None) -> bool:
+    """Whether a follow-up comes from the address the case was opened with: a tracking
+    number in a subject is no proof of who writes, and only the citizen may contest."""
+    known = snapshot.citizen.email if snapshot.citizen else None
+    said = writer.email if writer else None
+    return bool(known and said and known.strip().lower() == said.strip().lower())
 
 
 def _answer(entry: HistoryEntry) -> CaseAnswer | None:
