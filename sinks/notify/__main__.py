@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -54,16 +55,10 @@ async def serve(settings: NotifierSettings) -> None:
         log.warning("'not solved' links signed with the development secret")
     prefix = settings.notify_topic_prefix
     pool = await connect_pool(settings.pg_dsn.get_secret_value())
-    consumer = AIOKafkaConsumer(
-        prefix + topics.CASES,
-        bootstrap_servers=settings.kafka_bootstrap,
-        group_id=settings.notify_group_id,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
+    consumer = cases_consumer(
+        settings.kafka_bootstrap, settings.notify_group_id, prefix + topics.CASES
     )
-    await consumer.start()
     publisher = Publisher(settings.kafka_bootstrap, client_id="sportello-notifier")
-    await publisher.start()
     notifier = Notifier(
         consumer,
         Ledger(pool, lease=timedelta(seconds=settings.notify_claim_lease_s)),
@@ -82,16 +77,38 @@ async def serve(settings: NotifierSettings) -> None:
         output_topic=prefix + topics.NOTIFICATIONS,
         retry_max_s=settings.notify_retry_max_s,
     )
-    log.info(
-        "citizen notifier reading %s%s through %s:%d", prefix, topics.CASES, relay.host, relay.port
-    )
     try:
+        await consumer.start()
+        await publisher.start()
+        log.info(
+            "citizen notifier reading %s%s, sending through %s:%d",
+            prefix,
+            topics.CASES,
+            relay.host,
+            relay.port,
+        )
         await notifier.run(stop)
     finally:
         await consumer.stop()
         await publisher.stop()
         await pool.close()
         log.info("citizen notifier stopped (%d sent, %d refused)", notifier.sent, notifier.refused)
+
+
+def cases_consumer(bootstrap: str, group_id: str, topic: str) -> AIOKafkaConsumer:
+    """The notifier's consumer: its own group, commits only after the notices are settled,
+    from the beginning for a new group (old answers are skipped by age, not by offset). A
+    topic that does not exist yet is waited for rather than an error."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        metadata_max_age_ms=30_000,
+    )
+    # By pattern: a subscription by name makes `start` fail on a topic not created yet.
+    consumer.subscribe(pattern=f"^{re.escape(topic)}$")
+    return consumer
 
 
 def main() -> None:

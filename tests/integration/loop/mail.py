@@ -13,7 +13,6 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -22,7 +21,7 @@ from processors.bodies import load_bodies
 from runtime.publisher import Publisher
 from runtime.topics import TopicSpec, ensure_topics
 from schemas import topics
-from sinks.notify.__main__ import relay_sender
+from sinks.notify.__main__ import cases_consumer, relay_sender
 from sinks.notify.ledger import Ledger
 from sinks.notify.notifier import Composer, Notifier
 
@@ -143,13 +142,7 @@ async def notifier_running(
     public_url: str = "http://127.0.0.1:8080",
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> AsyncIterator[Notifier]:
-    consumer = AIOKafkaConsumer(
-        cases_topic,
-        bootstrap_servers=bootstrap,
-        group_id=group,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-    )
+    consumer = cases_consumer(bootstrap, group, cases_topic)
     await consumer.start()
     publisher = Publisher(bootstrap, client_id=f"test-notifier-{uuid.uuid4().hex[:6]}")
     await publisher.start()
