@@ -4,12 +4,11 @@ It says which complaint (the tracking number the citizen was given), what the bo
 where to follow the case, and how to say "not solved": reply with "NON RISOLTO" (the reply is
 a follow-up, which reopens the case, see `processors.cases.contest`) or open the signed link.
 
-Its Message-ID is deterministic (`<sportello-notice.SP-….<step>.<digest>@domain>`): a copy
+Its Message-ID is deterministic (`<sportello-notice.SP-….<step>@domain>`): a copy
 sent twice (a crash between the relay's acceptance and the notifier's record) is recognisably
 the same message, and a reply to it is recognised by the SMTP intake as a follow-up.
 """
 
-import hashlib
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -19,8 +18,9 @@ from sinks.notify.plan import Notice
 
 
 def notice_message_id(notice: Notice, domain: str) -> str:
-    token = hashlib.sha256(notice.notification_id.encode()).hexdigest()[:16]
-    return f"<sportello-notice.{notice.tracking_id}.{notice.answer.seq}.{token}@{domain}>"
+    """One per answer (the tracking number and the answer's step are unique together); short,
+    so that mailers do not fold the header."""
+    return f"<sportello-notice.{notice.tracking_id}.{notice.answer.seq}@{domain}>"
 
 
 def build_notice(

@@ -142,6 +142,7 @@ class Notifier:
         self._poll_ms = poll_ms
         self.sent = 0
         self.refused = 0
+        self.retries = 0
 
     async def run(self, stop: asyncio.Event) -> None:
         """Notify until `stop` is set; commits what is settled before returning."""
@@ -173,6 +174,7 @@ class Notifier:
                 await self._notify(notice)
                 return True
             except (_Retry, StoreUnavailable, BrokerUnavailable) as exc:
+                self.retries += 1
                 log.warning(
                     "notice %s not settled (%s); again in %.1f s",
                     notice.notification_id,
