@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p_train.add_argument("args", nargs=argparse.REMAINDER, help="see 'sportello train --help'")
     p_run = sub.add_parser("run", help="run services in the foreground")
-    p_run.add_argument("services", nargs="*", help="web, worker, sink (default: all)")
+    p_run.add_argument("services", nargs="*", help="web, worker, sink, notifier… (default: all)")
     p_replay = sub.add_parser("replay", help="rebuild the PostgreSQL store from the topics")
     p_replay.add_argument(
         "--keep", action="store_true", help="do not empty the tables first (changes nothing)"

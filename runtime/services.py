@@ -45,6 +45,7 @@ SERVICES: tuple[Service, ...] = (
         "history topics into PostgreSQL; complaints.metrics; metrics on"
         " SPORTELLO_SINK_METRICS_PORT (9464)",
     ),
+    Service("notifier", "sinks.notify", "tells citizens of resolved and rejected cases by mail"),
 )
 
 METRICS_PORT_SETTINGS: dict[str, str] = {

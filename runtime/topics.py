@@ -37,7 +37,7 @@ class TopicSpec:
 def declared_topics(
     body_ids: Iterable[str], *, partitions: int, replication: int
 ) -> tuple[TopicSpec, ...]:
-    """The eight topics of the design, with one `complaints.routed.<body>` per body, and the
+    """The public topics of the design, with one `complaints.routed.<body>` per body, and the
     worker's internal topics (Faust creates its tables' changelog topics itself).
 
     Intake, cases and the routed topics are kept long enough to rebuild the store by replay;
@@ -55,6 +55,7 @@ def declared_topics(
         spec(topics.CASES, **{"cleanup.policy": "compact", "min.compaction.lag.ms": str(DAY_MS)}),
         *(spec(topics.routed(b), **keep_forever) for b in body_ids),
         spec(topics.STATUS, **keep_forever),
+        spec(topics.NOTIFICATIONS, **keep_forever),
         spec(topics.TRIAGE, **{"retention.ms": str(365 * DAY_MS)}),
         spec(topics.SLA, **keep_forever),
         spec(topics.METRICS, **{"retention.ms": str(30 * DAY_MS)}),

@@ -4,7 +4,7 @@ Departmental developers read `schemas/json/` (exported JSON Schema) or import th
 """
 
 from schemas.blob import BlobRef
-from schemas.case import BodyRefusal, CaseId, CaseSnapshot, CaseStatus, case_id_for
+from schemas.case import BodyRefusal, CaseAnswer, CaseId, CaseSnapshot, CaseStatus, case_id_for
 from schemas.deadletter import DeadLetter
 from schemas.dedup import DedupRecord
 from schemas.events import (
@@ -14,6 +14,7 @@ from schemas.events import (
     CaseDeduplicated,
     CaseTriaged,
     CaseUpdated,
+    CitizenNotified,
     DeadLettered,
     Event,
     FollowUpReceived,
@@ -25,6 +26,7 @@ from schemas.events import (
 from schemas.evidence import MatchEvidence, MatchSignal, MergeRecord
 from schemas.followup import FollowUp
 from schemas.metrics import Figures, WindowSize
+from schemas.notification import CitizenNotification
 from schemas.routing import Assignment, CategoryCandidate, CitizenContact, Triage
 from schemas.status import Actor, BodyId, StatusUpdate, Transition
 from schemas.submission import (
@@ -45,6 +47,7 @@ __all__ = [
     "BlobRef",
     "BodyId",
     "BodyRefusal",
+    "CaseAnswer",
     "CaseAssigned",
     "CaseDeduplicated",
     "CaseId",
@@ -56,6 +59,8 @@ __all__ = [
     "Channel",
     "Citizen",
     "CitizenContact",
+    "CitizenNotification",
+    "CitizenNotified",
     "Coordinates",
     "DeadLetter",
     "DeadLettered",

@@ -42,6 +42,23 @@ class BodyRefusal(StrictModel):
     refused_at: AwareDatetime
 
 
+class CaseAnswer(StrictModel):
+    """What the city last answered the citizen: the note of a resolution, or of a rejection
+    (its reason when the body wrote no note). Cleared when the case is reopened.
+
+    `seq` is the lifecycle step that gave the answer (one per accepted transition), so each
+    answer is one fact: the citizen is told of it once, and a "not solved" link names it.
+    """
+
+    seq: Annotated[int, Field(ge=1)]
+    outcome: Annotated[CaseStatus, Field(description="resolved or rejected")]
+    text: Annotated[str, Field(min_length=1, max_length=5000)]
+    body: Annotated[str | None, Field(max_length=100, description="the body that answered")] = (
+        None
+    )
+    answered_at: AwareDatetime
+
+
 class CaseSnapshot(StrictModel):
     """The whole current state of one case. The topic is compacted: the last snapshot wins.
 
@@ -83,3 +100,10 @@ class CaseSnapshot(StrictModel):
     refusals: Annotated[
         tuple[BodyRefusal, ...], Field(description="bodies that refused the case, in order")
     ] = ()
+    answer: Annotated[
+        CaseAnswer | None,
+        Field(
+            description="the answer that stands: given by a resolution or a rejection, kept"
+            " when the case is closed, gone when it is reopened"
+        ),
+    ] = None

@@ -20,6 +20,7 @@ from schemas.deadletter import DeadLetter
 from schemas.dedup import DedupRecord
 from schemas.followup import FollowUp
 from schemas.metrics import Figures
+from schemas.notification import CitizenNotification
 from schemas.routing import Assignment, Triage
 from schemas.sla import SlaAlert
 from schemas.status import StatusUpdate
@@ -167,6 +168,15 @@ class MetricsReported(Event[Figures]):
     schemaversion: Literal[1]
 
 
+class CitizenNotified(Event[CitizenNotification]):
+    """On `complaints.notifications`, keyed by case id: the citizen was told of an answer."""
+
+    TYPE: ClassVar[str] = "sportello.case.notified"
+    VERSION: ClassVar[int] = 1
+    type: Literal["sportello.case.notified"]
+    schemaversion: Literal[1]
+
+
 EVENT_CLASSES: tuple[type[Event[Any]], ...] = (
     SubmissionReceived,
     CaseUpdated,
@@ -178,6 +188,7 @@ EVENT_CLASSES: tuple[type[Event[Any]], ...] = (
     FollowUpReceived,
     SlaAlerted,
     MetricsReported,
+    CitizenNotified,
 )
 
 

@@ -21,6 +21,9 @@ SLA = "complaints.sla"
 METRICS = "complaints.metrics"
 """Windowed aggregates without personal data, keyed by metric name."""
 
+NOTIFICATIONS = "complaints.notifications"
+"""`CitizenNotified`, keyed by case id: what the citizen was told of the city's answers."""
+
 DEADLETTER = "complaints.deadletter"
 """`DeadLettered`: what could not be read, why, and where it is kept. Keyed by source ref."""
 

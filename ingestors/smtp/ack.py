@@ -9,6 +9,10 @@ reply to it is recognised as a follow-up on that case.
 
 `AckSender` sends in the background: the SMTP 250 never waits for the relay, and a failed
 send is retried a few times with a pause, then logged.
+
+`send_via_relay` is Sportello's one way of handing a mail to the outgoing relay; the citizen
+notifier (`sinks.notify`) sends its messages through it too, and `is_permanent` tells a
+refusal for good (a 5xx for the address) from a failure worth a retry.
 """
 
 import asyncio
@@ -146,7 +150,7 @@ class AckSender:
         message = build_ack(request, sender=relay.sender, domain=relay.domain, now=self._clock())
         for attempt in range(1, relay.attempts + 1):
             try:
-                await asyncio.to_thread(_send, relay, message)
+                await asyncio.to_thread(send_via_relay, relay, message)
             except (smtplib.SMTPException, OSError) as exc:
                 log.warning(
                     "acknowledgement of %s to relay %s:%d failed (attempt %d/%d): %s",
@@ -169,7 +173,9 @@ class AckSender:
         )
 
 
-def _send(relay: RelayConfig, message: EmailMessage) -> None:
+def send_via_relay(relay: RelayConfig, message: EmailMessage) -> None:
+    """Hand `message` to the relay (blocking: run it in a thread). Raises
+    `smtplib.SMTPException` or `OSError`; see `is_permanent`."""
     with smtplib.SMTP(relay.host, relay.port, timeout=relay.timeout_s) as client:
         if relay.starttls:
             client.starttls(context=ssl.create_default_context())
@@ -178,3 +184,15 @@ def _send(relay: RelayConfig, message: EmailMessage) -> None:
         # Null reverse-path (RFC 3834 section 3.3): a bounce of an acknowledgement must not
         # come back to the intake as mail.
         client.send_message(message, from_addr="")
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """Whether the relay refused the mail for good (a 5xx reply: no such address, mail
+    refused), so that trying again would change nothing; network errors and 4xx replies are
+    worth a retry."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600
+    return False

@@ -3,8 +3,8 @@
 Pure functions over a `ParsedMail` and the SMTP envelope. Auto-replies (RFC 3834),
 vacation responders, bulk and list mail, bounces and delivery reports are recognised so that
 they are recorded and never answered (an answer to an auto-reply is how mail loops start). A
-reply to an acknowledgement is recognised by the tracking number in its subject or by an
-`In-Reply-To`/`References` pointing at an acknowledgement's Message-ID.
+reply to an acknowledgement (or to the notification of an answer) is recognised by the tracking
+number in its subject or by an `In-Reply-To`/`References` pointing at that message's Message-ID.
 """
 
 import re
@@ -14,7 +14,10 @@ from enum import StrEnum
 from ingestors.smtp.mime import ParsedMail
 
 TRACKING_ID = re.compile(r"\bSP-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
-ACK_MESSAGE_ID = re.compile(r"<sportello-ack\.(SP-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\.[^<>@\s]*@")
+# Sportello's own messages: acknowledgements, and notifications of an answer (`sinks.notify`).
+ACK_MESSAGE_ID = re.compile(
+    r"<sportello-(?:ack|notice)\.(SP-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})\.[^<>@\s]*@"
+)
 
 # Only phrases responders put first in a subject, never words a citizen's subject could
 # start with ("Assente ...", "Mancata consegna ..." are complaints).

@@ -13,7 +13,7 @@ from typing import Any, AnyStr, Self
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
-from ingestors.smtp.ack import AckSender, RelayConfig
+from ingestors.smtp.ack import AckSender
 from ingestors.smtp.assemble import AssemblyConfig
 from ingestors.smtp.fax import load_gateways
 from ingestors.smtp.fax_ocr import OcrConfig
@@ -190,23 +190,9 @@ class SmtpIntake:
 
 
 def _ack_sender(settings: SmtpSettings, clock: Callable[[], datetime]) -> AckSender | None:
-    if not settings.smtp_relay_host:
+    relay = settings.relay_config()
+    if relay is None:
         return None
-    relay = RelayConfig(
-        host=settings.smtp_relay_host,
-        port=settings.smtp_relay_port,
-        sender=settings.smtp_ack_from,
-        domain=settings.smtp_ack_domain,
-        starttls=settings.smtp_relay_starttls,
-        username=settings.smtp_relay_user,
-        password=(
-            settings.smtp_relay_password.get_secret_value()
-            if settings.smtp_relay_password
-            else None
-        ),
-        attempts=settings.smtp_ack_attempts,
-        backoff_s=settings.smtp_ack_backoff_s,
-    )
     sender = AckSender(relay, clock=clock)
     sender.start()
     return sender

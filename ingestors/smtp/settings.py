@@ -6,11 +6,48 @@ from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 
+from ingestors.smtp.ack import RelayConfig
 from runtime.metrics_http import DEFAULT_PORTS
 from runtime.settings import CommonSettings
 
 
-class SmtpSettings(CommonSettings):
+class RelaySettings(CommonSettings):
+    """The outgoing relay, shared by the SMTP intake's acknowledgements and the citizen
+    notifier (`sinks.notify`): one relay, one sender address, one Message-ID domain."""
+
+    smtp_relay_host: Annotated[
+        str | None, Field(description="outgoing relay for acknowledgements; None: no acks")
+    ] = None
+    smtp_relay_port: Annotated[int, Field(ge=1, le=65535)] = 25
+    smtp_relay_starttls: bool = False
+    smtp_relay_user: str | None = None
+    smtp_relay_password: SecretStr | None = None
+    smtp_ack_from: str = "reclami@sportello.local"
+    smtp_ack_domain: Annotated[str, Field(description="right side of ack Message-IDs")] = (
+        "sportello.local"
+    )
+    smtp_ack_attempts: Annotated[int, Field(ge=1, le=20)] = 4
+    smtp_ack_backoff_s: Annotated[float, Field(ge=0)] = 2.0
+
+    def relay_config(self) -> RelayConfig | None:
+        """The relay to send through; None when no relay host is configured."""
+        if not self.smtp_relay_host:
+            return None
+        password = self.smtp_relay_password
+        return RelayConfig(
+            host=self.smtp_relay_host,
+            port=self.smtp_relay_port,
+            sender=self.smtp_ack_from,
+            domain=self.smtp_ack_domain,
+            starttls=self.smtp_relay_starttls,
+            username=self.smtp_relay_user,
+            password=password.get_secret_value() if password else None,
+            attempts=self.smtp_ack_attempts,
+            backoff_s=self.smtp_ack_backoff_s,
+        )
+
+
+class SmtpSettings(RelaySettings):
     """Where the SMTP intake listens, what it accepts, and where acknowledgements go.
 
     Lists and maps are given as JSON in the environment, e.g.
@@ -50,19 +87,6 @@ class SmtpSettings(CommonSettings):
     smtp_ocr_timeout_s: Annotated[float, Field(gt=0)] = 120.0
     smtp_tesseract: str = "tesseract"
     smtp_pdftoppm: str = "pdftoppm"
-    smtp_relay_host: Annotated[
-        str | None, Field(description="outgoing relay for acknowledgements; None: no acks")
-    ] = None
-    smtp_relay_port: Annotated[int, Field(ge=1, le=65535)] = 25
-    smtp_relay_starttls: bool = False
-    smtp_relay_user: str | None = None
-    smtp_relay_password: SecretStr | None = None
-    smtp_ack_from: str = "reclami@sportello.local"
-    smtp_ack_domain: Annotated[str, Field(description="right side of ack Message-IDs")] = (
-        "sportello.local"
-    )
-    smtp_ack_attempts: Annotated[int, Field(ge=1, le=20)] = 4
-    smtp_ack_backoff_s: Annotated[float, Field(ge=0)] = 2.0
     smtp_metrics_host: str = "127.0.0.1"
     smtp_metrics_port: Annotated[
         int | None, Field(ge=0, le=65535, description="Prometheus /metrics; off when unset")

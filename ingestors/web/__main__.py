@@ -42,6 +42,14 @@ async def serve(settings: WebSettings) -> None:
                 "Set SPORTELLO_API_KEYS before exposing this server.",
                 DEV_API_KEY,
             )
+    if settings.development_body_key:
+        log.warning(
+            "NO BODY KEYS CONFIGURED: the development key %r may report status for any body. "
+            "Set SPORTELLO_BODY_KEYS before exposing this server.",
+            DEV_API_KEY,
+        )
+    if settings.reopen_link_key() is None:
+        log.warning("no SPORTELLO_REOPEN_SECRET: citizens' 'not solved' links are refused")
     await publisher.start()
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

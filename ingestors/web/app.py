@@ -1,7 +1,8 @@
 """The web intake: an aiohttp application over a `Publisher` and PostgreSQL.
 
 `build_app` wires the doors — the JSON API (`api`), Open311 GeoReport v2 (`open311_routes`),
-the citizens' form (`form_routes`) and the OpenAPI description (`openapi`) — around one
+the citizens' form (`form_routes`), the bodies' status reports and the citizens' "not solved"
+links (`cases_api`), and the OpenAPI description (`openapi`) — around one
 `WebContext`, and one middleware that turns every error into a problem document (GeoReport
 errors under /open311/), so that no input, however malformed, yields a traceback.
 """
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 import asyncpg
 from aiohttp import web
 
-from ingestors.web import api, dashboard, form_routes, open311_routes, openapi
+from ingestors.web import api, cases_api, dashboard, form_routes, open311_routes, openapi
 from ingestors.web.auth import Authenticator
 from ingestors.web.context import CONTEXT, Clock, WebContext
 from ingestors.web.intake import Intake
@@ -28,6 +29,7 @@ from processors.taxonomy import load_taxonomy
 from runtime.blobstore import BlobStore
 from runtime.publisher import Publisher
 from schemas import topics
+from sinks.postgres.read import CaseReader as RecordReader
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +121,10 @@ def build_app(
     unknown = sorted(set(settings.open311_service_aliases.values()) - set(categories))
     if unknown:
         raise ValueError(f"open311_service_aliases name unknown categories: {', '.join(unknown)}")
+    body_clients = settings.body_clients()
+    strangers = sorted({c.client_id for c in body_clients} - set(bodies))
+    if not settings.development_body_key and strangers:
+        raise ValueError(f"body_keys name unknown bodies: {', '.join(strangers)}")
     receipts = ReceiptStore(
         pool, lease_s=settings.idempotency_lease_s, timeout_s=settings.store_timeout_s
     )
@@ -136,8 +142,17 @@ def build_app(
         bodies=bodies,
         categories=categories,
         clock=clock,
+        publisher=publisher,
+        record=RecordReader(pool, timeout_s=settings.store_timeout_s),
+        body_authenticator=(
+            Authenticator(body_clients, window_s=settings.signature_window_s)
+            if body_clients
+            else None
+        ),
+        reopen_key=settings.reopen_link_key(),
     )
     api.add_routes(app)
+    cases_api.add_routes(app)
     open311_routes.add_routes(app)
     form_routes.add_routes(app)
     openapi.add_routes(app)

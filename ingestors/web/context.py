@@ -19,6 +19,8 @@ from ingestors.web.status import CaseReader
 from processors.bodies import Body
 from processors.taxonomy import Category
 from runtime.blobstore import BlobStore
+from runtime.publisher import Publisher
+from sinks.postgres.read import CaseReader as RecordReader
 
 Clock = Callable[[], datetime]
 Monotonic = Callable[[], float]
@@ -40,6 +42,13 @@ class WebContext:
     bodies: Mapping[str, Body]
     categories: Mapping[str, Category]
     clock: Clock
+    publisher: Publisher
+    record: RecordReader
+    """The store's read side: the case a status report or a "not solved" link is about."""
+    body_authenticator: Authenticator | None
+    """The bodies' keys (None: no body may report over HTTP)."""
+    reopen_key: bytes | None
+    """The key of the citizens' "not solved" links (None: links are refused)."""
     monotonic: Monotonic = field(default=time.monotonic)
 
     def status_url(self, tracking_id: str) -> str:

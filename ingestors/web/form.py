@@ -155,6 +155,11 @@ def _page(lang: Lang, title: str, content: str) -> str:
     )
 
 
+def page(lang: Lang, title: str, content: str) -> str:
+    """A whole page in the form's style around `content`, HTML whose values are escaped."""
+    return _page(lang, title, content)
+
+
 def _input(
     name: str,
     label: str,

@@ -9,6 +9,7 @@ from aiohttp import web
 from pydantic import Field
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from ingestors.web.cases_api import CASE_ID, StatusAccepted
 from ingestors.web.complaint_request import ComplaintAccepted, ComplaintRequest
 from ingestors.web.open311 import (
     STATUS_FILTER,
@@ -22,6 +23,8 @@ from ingestors.web.open311 import (
 from ingestors.web.patterns import NO_NUL, for_every_reader
 from ingestors.web.status import ComplaintStatus
 from schemas._strict import StrictModel
+from schemas.case import CaseStatus
+from schemas.status import StatusUpdate
 
 REF = "#/components/schemas/{model}"
 
@@ -39,10 +42,17 @@ class ProblemDetails(StrictModel):
     status: Annotated[int, Field(ge=400, le=599)]
     detail: str
     errors: tuple[FieldError, ...] = ()
+    code: Annotated[
+        str | None, Field(description="a stable reason of a refused status report")
+    ] = None
+    case_status: Annotated[
+        CaseStatus | None, Field(description="the case's status as stored, when it decided")
+    ] = None
 
 
 _MODELS: list[type[StrictModel]] = [
     ComplaintAccepted,
+    StatusAccepted,
     ComplaintStatus,
     ProblemDetails,
     Service,
@@ -161,6 +171,117 @@ _FORM_FIELDS: dict[str, Any] = {
 }
 
 
+_CASE_ID_PARAM = {
+    "name": "case_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": CASE_ID.pattern, "examples": ["CASE-7K3M-9QXD-2B4F"]},
+}
+_LANG_PARAM = {"name": "lang", "in": "query", "schema": {"type": "string"}}
+
+_STATUS_REPORT_DESCRIPTION = """\
+For bodies without Kafka: the same report a department publishes as `sportello.case.status` \
+on `complaints.status` (this body is its `data`), with the body's own key (bearer, or an HMAC \
+signature whose client id is the body id).
+
+The answer is a forecast made on the case as the store has it, with the lifecycle's own \
+rules; the report is then published and the case agent, which alone changes cases, applies \
+it in order with everything else about the case. 202: published, and allowed from the stored \
+state; if the case moved in between, the agent refuses it with a dead letter \
+(`refused:<event_id>` on `complaints.deadletter`) and the case's history shows it. 409 and 403 \
+are decided on the stored state, which trails the agent by the sink's lag: a report sent right \
+after another may be refused from a state already left; the problem's `case_status` says \
+which, and a retry once the status shows the earlier report is the remedy. With an \
+`Idempotency-Key`, a retry publishes the same event id, which the agent applies once."""
+
+
+def _case_paths() -> dict[str, Any]:
+    pages = {
+        "403": _html("the link is not valid or has expired"),
+        "404": _html("no such case"),
+        "409": _html("nothing to contest now: not resolved or rejected, or a later answer"),
+        "503": _html("not recorded; try again"),
+    }
+    return {
+        "/v1/cases/{case_id}/status": {
+            "post": {
+                "operationId": "postCaseStatus",
+                "summary": "A body reports a status change of a case it owns",
+                "description": _STATUS_REPORT_DESCRIPTION,
+                "security": [{"bearerAuth": []}, {"hmacSignature": []}],
+                "parameters": [_CASE_ID_PARAM, _IDEMPOTENCY_KEY],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref(StatusUpdate)}},
+                },
+                "responses": {
+                    "202": {
+                        "description": "published on complaints.status; the case agent decides",
+                        "content": {"application/json": {"schema": _ref(StatusAccepted)}},
+                    },
+                    "400": _problem("unreadable body or header"),
+                    "401": _problem("no valid body key or signature"),
+                    "403": _problem("another body's key, another actor, or another body's case"),
+                    "404": _problem("no such case (or not stored yet)"),
+                    "409": _problem("not allowed from the case's stored status"),
+                    "413": _problem("body too large"),
+                    "415": _problem("not JSON"),
+                    "422": _problem("invalid fields, or a field the transition needs"),
+                    "429": _problem("rate limit of this body exceeded", retry=True),
+                    "503": _problem("Kafka or PostgreSQL unavailable; nothing stored", retry=True),
+                },
+            }
+        },
+        "/v1/cases/{case_id}/reopen": {
+            "get": {
+                "operationId": "citizenReopenPage",
+                "summary": "The citizen's 'not solved' link: a page asking to confirm",
+                "description": "Changes nothing (mail scanners follow links); its form POSTs.",
+                "parameters": [
+                    _CASE_ID_PARAM,
+                    {
+                        "name": "token",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                    _LANG_PARAM,
+                ],
+                "responses": {"200": _html("the question, with the answer contested"), **pages},
+            },
+            "post": {
+                "operationId": "citizenReopen",
+                "summary": "The citizen says 'not solved': the case is reopened (once per answer)",
+                "parameters": [_CASE_ID_PARAM],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["token"],
+                                "properties": {
+                                    "token": {"type": "string"},
+                                    "text": _text(1500),
+                                    "lang": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "202": _html("published: the case agent reopens the case"),
+                    "400": _html("unreadable form"),
+                    "413": _html("too large"),
+                    "415": _html("not a form"),
+                    "429": _html("too many requests from this address"),
+                    **pages,
+                },
+            },
+        },
+    }
+
+
 def document(
     public_url: str, category_codes: Sequence[str] = (), *, max_attachments: int = 10
 ) -> dict[str, Any]:
@@ -170,7 +291,10 @@ def document(
         "maxItems": max_attachments,
         "items": {"type": "string", "format": "binary"},
     }
-    models: list[tuple[type[StrictModel], JsonSchemaMode]] = [(ComplaintRequest, "validation")]
+    models: list[tuple[type[StrictModel], JsonSchemaMode]] = [
+        (ComplaintRequest, "validation"),
+        (StatusUpdate, "validation"),
+    ]
     models += [(m, "serialization") for m in _MODELS]
     _, schemas = models_json_schema(models, ref_template=REF)
     form_fields = {
@@ -232,6 +356,7 @@ def document(
     open311_fmt = "; XML with the .xml extension instead of .json"
     paths: dict[str, Any] = {
         "/v1/complaints": complaint_ops,
+        **_case_paths(),
         "/v1/complaints/{tracking_id}": {
             "get": {
                 "operationId": "getComplaintStatus",

@@ -39,13 +39,17 @@ class Problem(Exception):
         errors: Sequence[Mapping[str, Any]] = (),
         headers: Mapping[str, str] | None = None,
         type_: str = "about:blank",
+        extensions: Mapping[str, Any] | None = None,
     ) -> None:
+        """`extensions` are RFC 9457 extension members (e.g. a stable `code`); each must
+        be declared in the OpenAPI `ProblemDetails`."""
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.errors = list(errors)
         self.headers = dict(headers or {})
         self.type_ = type_
+        self.extensions = dict(extensions or {})
 
     def body(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -56,6 +60,7 @@ class Problem(Exception):
         }
         if self.errors:
             out["errors"] = self.errors
+        out.update(self.extensions)
         return out
 
     def response(self) -> web.Response:

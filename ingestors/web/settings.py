@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr
 
 from ingestors.web.auth import ApiClient
 from ingestors.web.ops_settings import OperationsSettings
+from sinks.notify.links import link_key
 
 DEV_API_KEY = "sportello-dev-key"
 DEV_CLIENT_ID = "development"
@@ -32,6 +33,20 @@ class WebSettings(OperationsSettings):
             'a plain list ["k1","k2"] names each client after a hash of its key'
         ),
     ] = ()
+    body_keys: Annotated[
+        dict[str, SecretStr],
+        Field(
+            description="keys of the bodies that report status over HTTP, by body id, JSON: "
+            '{"strade": "k1"}; none in development: the development key acts for any body'
+        ),
+    ] = Field(default_factory=dict)
+    reopen_secret: Annotated[
+        SecretStr | None,
+        Field(
+            description="key of the citizens' 'not solved' links (the notifier's too); "
+            "none in production: no links"
+        ),
+    ] = None
     signature_window_s: Annotated[
         int, Field(ge=1, description="how old an HMAC-signed request's timestamp may be")
     ] = 300
@@ -100,3 +115,25 @@ class WebSettings(OperationsSettings):
     @property
     def using_development_key(self) -> bool:
         return not self.api_keys and self.environment != "production"
+
+    def body_clients(self) -> tuple[ApiClient, ...]:
+        """The bodies that may report status over HTTP, each under its body id; in
+        development with none configured, the development client (which acts for the body
+        a report names); in production with none configured, nobody."""
+        if self.body_keys:
+            return tuple(
+                ApiClient(body, key.get_secret_value().encode())
+                for body, key in self.body_keys.items()
+            )
+        if self.environment == "production":
+            return ()
+        return (ApiClient(DEV_CLIENT_ID, DEV_API_KEY.encode()),)
+
+    @property
+    def development_body_key(self) -> bool:
+        """The development key acts for any body (no body keys, not in production)."""
+        return not self.body_keys and self.environment != "production"
+
+    def reopen_link_key(self) -> bytes | None:
+        secret = self.reopen_secret.get_secret_value() if self.reopen_secret else None
+        return link_key(secret, self.environment)

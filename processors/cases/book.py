@@ -16,11 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from processors.cases.commands import AddFollowUp, JoinCase, LinkCase, OpenCase, Tick
+from processors.cases.contest import reopen_reason, says_not_solved
 from processors.cases.record import CaseRecord
 from processors.dedup.history import event_id_for
 from processors.lifecycle.machine import (
     Accepted,
     CaseState,
+    HistoryEntry,
     RefusalCode,
     Refused,
     apply,
@@ -41,7 +43,7 @@ from processors.sla.policy import Policies
 from processors.sla.timers import Alert, due_alerts, mark_emitted, next_alert_at
 from processors.sla.tracking import after_transition, open_sla
 from schemas import topics
-from schemas.case import BodyRefusal, CaseSnapshot, CaseStatus
+from schemas.case import BodyRefusal, CaseAnswer, CaseSnapshot, CaseStatus
 from schemas.deadletter import DeadLetter
 from schemas.dedup import DedupRecord, Linked, Merged
 from schemas.events import (
@@ -58,6 +60,7 @@ from schemas.evidence import MergeRecord
 from schemas.routing import CategoryCandidate
 from schemas.sla import SlaAlert
 from schemas.status import Actor, StatusUpdate, Transition
+from schemas.submission import Citizen
 
 SOURCE = "/processors/cases"
 APPLIED_KEPT = 32
@@ -202,21 +205,37 @@ class CaseBook:
         return self._emit(record.model_copy(update={"snapshot": snapshot}), out, now)
 
     def follow_up(self, record: CaseRecord, cmd: AddFollowUp, now: datetime) -> Step:
-        """The citizen wrote again: the owner hears of it, and a case waiting for the
-        citizen's answer resumes."""
+        """The citizen wrote again: the owner hears of it, a case waiting for the citizen's
+        answer resumes, and a resolved or rejected case whose citizen says "not solved" (in
+        their own words, see `contest`, from the address the case has) is reopened."""
         forwarded = cmd.followup.model_copy(update={"subject": record.snapshot.case_id})
         owner = record.snapshot.body
         out: list[tuple[str, Event[Any]]] = [
             (topics.routed(owner) if owner else topics.TRIAGE, forwarded)
         ]
+        data = cmd.followup.data
+        change: StatusUpdate | None = None
         if record.lifecycle.status is CaseStatus.WAITING_FOR_CITIZEN:
-            resume = StatusUpdate(
+            change = StatusUpdate(
                 case_id=record.snapshot.case_id,
                 transition=Transition.RESUME,
                 actor=Actor.CITIZEN,
-                reported_at=cmd.followup.data.received_at,
+                reported_at=data.received_at,
             )
-            step = self._transition(record, resume, now)
+        elif (
+            record.lifecycle.status in _ANSWERED
+            and _same_citizen(record.snapshot, data.citizen)
+            and says_not_solved(data.text)
+        ):
+            change = StatusUpdate(
+                case_id=record.snapshot.case_id,
+                transition=Transition.REOPEN,
+                actor=Actor.CITIZEN,
+                reason=reopen_reason(data.text),
+                reported_at=data.received_at,
+            )
+        if change is not None:
+            step = self._transition(record, change, now)
             return Step(step.record, out + step.out, step.next_alert_at)
         return Step(record, out, self._next(record))
 
@@ -312,6 +331,8 @@ class CaseBook:
         state, entry = outcome.state, outcome.entry
         before = record.lifecycle.body
         snapshot = snapshot_with(record.snapshot, state)
+        if entry.to_status in _ANSWERED or entry.transition is Transition.REOPEN:
+            snapshot = snapshot.model_copy(update={"answer": _answer(entry)})
         if routing is not None:
             snapshot = snapshot.model_copy(
                 update={
@@ -467,6 +488,32 @@ class CaseBook:
     @staticmethod
     def _next(record: CaseRecord) -> datetime | None:
         return next_alert_at(record.sla) if record.sla is not None else None
+
+
+_ANSWERED = frozenset({CaseStatus.RESOLVED, CaseStatus.REJECTED})
+
+
+def _same_citizen(snapshot: CaseSnapshot, writer: Citizen | None) -> bool:
+    """Whether a follow-up comes from the address the case was opened with: a tracking
+    number in a subject is no proof of who writes, and only the citizen may contest."""
+    known = snapshot.citizen.email if snapshot.citizen else None
+    said = writer.email if writer else None
+    return bool(known and said and known.strip().lower() == said.strip().lower())
+
+
+def _answer(entry: HistoryEntry) -> CaseAnswer | None:
+    """The answer a transition gives the citizen: a resolution's note, a rejection's note or
+    else its reason; none after a reopen (the case is open again)."""
+    text = entry.note_for_citizen or entry.reason
+    if entry.to_status not in _ANSWERED or text is None:
+        return None
+    return CaseAnswer(
+        seq=entry.seq,
+        outcome=entry.to_status,
+        text=text,
+        body=entry.reported_by or entry.owner_before,
+        answered_at=entry.effective_at,
+    )
 
 
 def _public(alert: Alert) -> SlaAlert:

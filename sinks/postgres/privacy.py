@@ -30,6 +30,7 @@ from schemas.events import (
 )
 from schemas.evidence import MatchEvidence, MergeRecord
 from schemas.followup import FollowUp
+from schemas.notification import CitizenNotification
 from schemas.routing import Assignment, Triage
 from schemas.sla import SlaAlert
 from schemas.status import StatusUpdate
@@ -90,6 +91,7 @@ def redact_snapshot(s: CaseSnapshot) -> CaseSnapshot:
             "citizen": None,
             "location": _place(s.location),
             "merges": tuple(_merge(m) for m in s.merges),
+            "answer": s.answer.model_copy(update={"text": ERASED}) if s.answer else None,
         }
     )
 
@@ -188,4 +190,6 @@ def subjects_of(event: Event[Any]) -> set[str]:
                 found.add(d.decision.submission_id)
         case StatusUpdate() | SlaAlert():
             found.add(d.case_id)
+        case CitizenNotification():
+            found.update((d.case_id, d.tracking_id))
     return found

@@ -3,6 +3,7 @@
     reader = CaseReader(pool)
     status = await reader.status_of("SP-7K3M-9QXD-2B4F")        # citizens: no personal data
     case = await reader.case_by_tracking_id("SP-7K3M-9QXD-2B4F")  # operators
+    case = await reader.case_by_id("CASE-7K3M-9QXD-2B4F")            # operators, the web intake
     history = await reader.case_history(case.case_id)           # operators
     listed = await reader.opened_between(since=a, until=b)      # Open311 GET requests
     today = await reader.figures(WindowSize.DAY, now)           # dashboards
@@ -101,14 +102,26 @@ class CaseReader:
             raise StoreUnavailable(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
 
     async def case_by_tracking_id(self, tracking_id: str) -> CaseView | None:
+        return await self._case_view(
+            "select c.case_id, c.snapshot::text as snapshot,"
+            " exists (select 1 from erased where subject_id = c.case_id) as erased"
+            " from case_tracking_ids t join cases c using (case_id)"
+            " where t.tracking_id = $1",
+            tracking_id,
+        )
+
+    async def case_by_id(self, case_id: str) -> CaseView | None:
+        """The case as the store has it now (the case agent may be a step ahead)."""
+        return await self._case_view(
+            "select c.case_id, c.snapshot::text as snapshot,"
+            " exists (select 1 from erased where subject_id = c.case_id) as erased"
+            " from cases c where c.case_id = $1",
+            case_id,
+        )
+
+    async def _case_view(self, query: str, key: str) -> CaseView | None:
         async with self._conn() as conn:
-            row = await conn.fetchrow(
-                "select c.case_id, c.snapshot::text as snapshot,"
-                " exists (select 1 from erased where subject_id = c.case_id) as erased"
-                " from case_tracking_ids t join cases c using (case_id)"
-                " where t.tracking_id = $1",
-                tracking_id,
-            )
+            row = await conn.fetchrow(query, key)
             if row is None:
                 return None
             ids = await conn.fetch(

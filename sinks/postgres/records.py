@@ -29,6 +29,7 @@ from schemas.events import (
     decode_event,
 )
 from schemas.followup import FollowUp
+from schemas.notification import CitizenNotification
 from schemas.routing import Assignment, Triage
 from schemas.sla import SlaAlert
 from schemas.status import StatusUpdate
@@ -43,7 +44,7 @@ def history_pattern(prefix: str = "") -> str:
     `prefix` names a copy of the topics under another name (tests, benchmarks)."""
     return (
         f"^{re.escape(prefix)}"
-        r"complaints\.(intake|cases|routed\.[a-z0-9_]+|triage|sla|status|deadletter)$"
+        r"complaints\.(intake|cases|routed\.[a-z0-9_]+|triage|sla|status|notifications|deadletter)$"
     )
 
 
@@ -177,6 +178,8 @@ def _ids(event: Event[Any]) -> tuple[str | None, str | None]:
             return d.case_id, None if isinstance(decision, Linked) else decision.submission_id
         case CaseSnapshot() | StatusUpdate() | SlaAlert():
             return d.case_id, None
+        case CitizenNotification():
+            return d.case_id, d.tracking_id
     return None, None
 
 

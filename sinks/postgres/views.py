@@ -19,6 +19,7 @@ from schemas.events import (
     CaseDeduplicated,
     CaseTriaged,
     CaseUpdated,
+    CitizenNotified,
     Event,
     FollowUpReceived,
     SlaAlerted,
@@ -118,6 +119,10 @@ def summarize(event: Event[Any]) -> str:
             return f"SLA {d.kind} on the {d.clock} clock (due {d.due_at:%Y-%m-%d %H:%M} UTC)"
         case CaseDeduplicated():
             return _dedup_line(event)
+        case CitizenNotified():
+            if d.delivered:
+                return f"The citizen was told by {d.channel} that the case is {d.outcome.value}"
+            return f"The citizen could not be told by {d.channel}: {d.detail or 'refused'}"
     return event.type
 
 

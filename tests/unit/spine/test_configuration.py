@@ -39,7 +39,7 @@ def test_bodies_and_categories_must_be_unique_and_known() -> None:
         parse_taxonomy(cat, frozenset({"strade"}))
 
 
-def test_the_declared_topics_are_the_design_s_eight_kinds() -> None:
+def test_the_declared_topics_are_the_design_s_kinds() -> None:
     specs = {s.name: s for s in declared_topics(["strade", "acqua"], partitions=6, replication=3)}
     assert set(specs) == {
         topics.INTAKE,
@@ -47,6 +47,7 @@ def test_the_declared_topics_are_the_design_s_eight_kinds() -> None:
         "complaints.routed.strade",
         "complaints.routed.acqua",
         topics.STATUS,
+        topics.NOTIFICATIONS,
         topics.TRIAGE,
         topics.SLA,
         topics.METRICS,
