@@ -28,6 +28,7 @@ DEFAULT_PORTS = {
     "smtp": 9467,
     "scans": 9468,
     "postal": 9469,
+    "notifier": 9470,
 }
 """Where each service serves its metrics unless told otherwise (`SPORTELLO_*_METRICS_PORT`)."""
 

@@ -45,7 +45,12 @@ SERVICES: tuple[Service, ...] = (
         "history topics into PostgreSQL; complaints.metrics; metrics on"
         " SPORTELLO_SINK_METRICS_PORT (9464)",
     ),
-    Service("notifier", "sinks.notify", "tells citizens of resolved and rejected cases by mail"),
+    Service(
+        "notifier",
+        "sinks.notify",
+        "tells citizens of resolved and rejected cases by mail; metrics on"
+        " SPORTELLO_NOTIFY_METRICS_PORT (9470)",
+    ),
 )
 
 METRICS_PORT_SETTINGS: dict[str, str] = {
@@ -55,6 +60,7 @@ METRICS_PORT_SETTINGS: dict[str, str] = {
     "postal": "postal_metrics_port",
     "worker": "worker_metrics_port",
     "sink": "sink_metrics_port",
+    "notifier": "notify_metrics_port",
 }
 """The setting (`SPORTELLO_<NAME>`) that moves each service's Prometheus endpoint."""
 

@@ -8,10 +8,13 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 from aiokafka import AIOKafkaConsumer
+from prometheus_client import CollectorRegistry, Gauge
 
 from ingestors.smtp.ack import RelayConfig, send_via_relay
 from processors.bodies import load_bodies
+from runtime.instruments import service_registry
 from runtime.logs import configure_logging
+from runtime.metrics_http import MetricsServer
 from runtime.publisher import Publisher
 from runtime.shutdown import wait_for_shutdown
 from schemas import topics
@@ -77,6 +80,7 @@ async def serve(settings: NotifierSettings) -> None:
         output_topic=prefix + topics.NOTIFICATIONS,
         retry_max_s=settings.notify_retry_max_s,
     )
+    metrics = await serve_metrics(notifier, settings)
     try:
         await consumer.start()
         await publisher.start()
@@ -92,7 +96,28 @@ async def serve(settings: NotifierSettings) -> None:
         await consumer.stop()
         await publisher.stop()
         await pool.close()
+        if metrics is not None:
+            await metrics.stop()
         log.info("citizen notifier stopped (%d sent, %d refused)", notifier.sent, notifier.refused)
+
+
+async def serve_metrics(notifier: Notifier, settings: NotifierSettings) -> MetricsServer | None:
+    """The notifier's Prometheus endpoint: what it sent, refused and retried so far."""
+    if settings.notify_metrics_port is None:
+        return None
+    registry: CollectorRegistry = service_registry("notifier")
+    for name, what in (
+        ("sent", "notices sent to citizens"),
+        ("refused", "notices the relay refused for good"),
+        ("retries", "tries that failed and were repeated"),
+    ):
+        gauge = Gauge(f"sportello_notifier_{name}", what, registry=registry)
+        gauge.set_function(lambda name=name: float(getattr(notifier, name)))
+    server = MetricsServer(
+        registry, host=settings.notify_metrics_host, port=settings.notify_metrics_port
+    )
+    await server.start()
+    return server
 
 
 def cases_consumer(bootstrap: str, group_id: str, topic: str) -> AIOKafkaConsumer:

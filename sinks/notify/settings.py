@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr
 
 from ingestors.smtp.settings import RelaySettings
+from runtime.metrics_http import DEFAULT_PORTS
 from sinks.notify.links import link_key
 
 
@@ -42,6 +43,10 @@ class NotifierSettings(RelaySettings):
     notify_topic_prefix: Annotated[
         str, Field(description="read and write `<prefix>complaints.…` instead (tests)")
     ] = ""
+    notify_metrics_host: str = "127.0.0.1"
+    notify_metrics_port: Annotated[
+        int | None, Field(ge=0, le=65535, description="Prometheus /metrics; off when unset")
+    ] = DEFAULT_PORTS["notifier"]
 
     def reopen_link_key(self) -> bytes | None:
         secret = self.reopen_secret.get_secret_value() if self.reopen_secret else None

@@ -11,6 +11,7 @@ from ingestors.web.settings import WebSettings
 from processors.settings import WorkerSettings
 from runtime.metrics_http import DEFAULT_PORTS
 from runtime.services import METRICS_PORT_SETTINGS, SERVICES
+from sinks.notify.settings import NotifierSettings
 from sinks.postgres.settings import SinkSettings
 
 SETTINGS: dict[str, type[BaseSettings]] = {
@@ -20,6 +21,7 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "postal": PostalSettings,
     "worker": WorkerSettings,
     "sink": SinkSettings,
+    "notifier": NotifierSettings,
 }
 
 
