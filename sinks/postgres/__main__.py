@@ -32,7 +32,14 @@ from sinks.postgres.store import CaseStore
 
 log = logging.getLogger("sinks.postgres")
 
-_ROUND_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, KafkaError, SportelloError)
+_ROUND_ERRORS = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+    KafkaError,
+    SportelloError,
+)
 
 
 async def connect_pool(dsn: str) -> asyncpg.Pool:

@@ -273,7 +273,12 @@ class CaseSink:
                 return await self._store.write_rows(rows, read)
             except _REFUSED as exc:
                 raise _Refused(exc) from exc
-            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            except (
+                asyncpg.PostgresError,
+                asyncpg.InterfaceError,
+                asyncpg.InternalClientError,
+                OSError,
+            ) as exc:
                 # Down, restarting, a deadlock, or a schema problem: hold the batch; Kafka keeps
                 # the rest. Offsets are not committed, so a crash now replays the batch.
                 if self._instruments:

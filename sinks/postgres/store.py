@@ -218,7 +218,22 @@ class CaseStore:
         are erased, the rows are made again from `reads()`, redacted."""
         if rows.count() == 0:
             return 0
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._pool.acquire() as conn:
+            try:
+                return await self._write_rows(conn, rows, reads)
+            except BaseException:
+                # A batch cut short (PostgreSQL going down mid-COPY, a cancellation) can
+                # leave the connection inside an unfinished operation, and the pool would
+                # hand it out again: asyncpg then refuses every statement on it
+                # (InternalClientError, "another operation is in progress"). Failures are
+                # rare; a new connection is cheap beside a wedged sink.
+                conn.terminate()
+                raise
+
+    async def _write_rows(
+        self, conn: asyncpg.Connection, rows: Rows, reads: Callable[[], Sequence[Read]]
+    ) -> int:
+        async with conn.transaction():
             await conn.execute(_SETUP)
             erased: dict[str, int] = {}
             if await conn.fetchval("select exists (select 1 from erased)"):
