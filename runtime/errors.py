@@ -9,6 +9,8 @@ Retry-After, SMTP 451, a file left in the inbox); nothing is acknowledged to a s
 it has been stored.
 """
 
+import asyncpg
+
 
 class SportelloError(Exception):
     """Root of every error Sportello raises on purpose."""
@@ -26,3 +28,15 @@ class StoreUnavailable(SportelloError):
     """PostgreSQL could not be reached or did not commit."""
 
     retriable = True
+
+
+STORE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    # A connection left inside an unfinished operation by a restart ("another operation
+    # is in progress"): as retriable as a lost one.
+    asyncpg.InternalClientError,
+)
+"""What asyncpg raises when PostgreSQL is down, restarting or slow: StoreUnavailable."""

@@ -17,9 +17,7 @@ from typing import Any, Literal
 import asyncpg
 
 from ingestors.web.batcher import Batcher
-from runtime.errors import StoreUnavailable
-
-_DB_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+from runtime.errors import STORE_ERRORS, StoreUnavailable
 
 
 @dataclass(frozen=True)
@@ -121,7 +119,7 @@ class ReceiptStore:
         try:
             async with self._pool.acquire(timeout=self._timeout) as conn:
                 yield conn
-        except _DB_ERRORS as exc:
+        except STORE_ERRORS as exc:
             raise StoreUnavailable(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
 
     async def claim(

@@ -18,12 +18,10 @@ from pydantic import AwareDatetime, Field
 from ingestors.web.receipts import Receipt
 from processors.bodies import Body
 from processors.taxonomy import Category
-from runtime.errors import StoreUnavailable
+from runtime.errors import STORE_ERRORS, StoreUnavailable
 from schemas._strict import StrictModel
 from schemas.case import CaseId, CaseStatus
 from schemas.submission import TrackingId
-
-_DB_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 class ResponsibleBody(StrictModel):
@@ -153,7 +151,7 @@ class CaseReader:
         try:
             async with self._pool.acquire(timeout=self._timeout) as conn:
                 yield conn
-        except _DB_ERRORS as exc:
+        except STORE_ERRORS as exc:
             raise StoreUnavailable(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
 
     _CASE_COLUMNS = (

@@ -106,13 +106,17 @@ async def serve_metrics(notifier: Notifier, settings: NotifierSettings) -> Metri
     if settings.notify_metrics_port is None:
         return None
     registry: CollectorRegistry = service_registry("notifier")
+
+    def reading(name: str) -> Callable[[], float]:
+        return lambda: float(getattr(notifier, name))
+
     for name, what in (
         ("sent", "notices sent to citizens"),
         ("refused", "notices the relay refused for good"),
         ("retries", "tries that failed and were repeated"),
     ):
         gauge = Gauge(f"sportello_notifier_{name}", what, registry=registry)
-        gauge.set_function(lambda name=name: float(getattr(notifier, name)))
+        gauge.set_function(reading(name))
     server = MetricsServer(
         registry, host=settings.notify_metrics_host, port=settings.notify_metrics_port
     )

@@ -18,11 +18,9 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from runtime.errors import StoreUnavailable
+from runtime.errors import STORE_ERRORS, StoreUnavailable
 from schemas.case import CaseStatus
 from sinks.notify.plan import Notice
-
-_DB_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 @dataclass(frozen=True)
@@ -68,7 +66,7 @@ class Ledger:
         try:
             async with self._pool.acquire(timeout=self._timeout) as conn:
                 yield conn
-        except _DB_ERRORS as exc:
+        except STORE_ERRORS as exc:
             raise StoreUnavailable(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
 
     async def claim(self, notice: Notice, *, now: datetime) -> Claim:

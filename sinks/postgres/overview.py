@@ -27,13 +27,11 @@ from zoneinfo import ZoneInfo
 import asyncpg
 from pydantic import AwareDatetime, Field
 
-from runtime.errors import StoreUnavailable
+from runtime.errors import STORE_ERRORS, StoreUnavailable
 from schemas._strict import StrictModel
 from schemas.metrics import Breakdown, Count, Figures, WindowSize
 from sinks.postgres.figures import compute_figures
 from sinks.postgres.windows import Window, previous, window_at
-
-_DB_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 class PeriodTotals(StrictModel):
@@ -144,5 +142,5 @@ async def read_overview(
     try:
         async with asyncio.timeout(timeout_s), pool.acquire() as conn:
             return await compute_overview(conn, at, timezone=timezone, days=days)
-    except _DB_ERRORS as exc:
+    except STORE_ERRORS as exc:
         raise StoreUnavailable(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc

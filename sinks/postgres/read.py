@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from runtime.errors import StoreUnavailable
+from runtime.errors import STORE_ERRORS, StoreUnavailable
 from schemas.case import CaseSnapshot, CaseStatus
 from schemas.events import decode_event
 from schemas.metrics import Figures, WindowSize
@@ -52,8 +52,6 @@ from sinks.postgres.views import (
     summarize,
 )
 from sinks.postgres.windows import window_at
-
-_DB_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 _HISTORY = """
 select event_id, type, time, topics, event::text as event from case_events
@@ -98,7 +96,7 @@ class CaseReader:
         try:
             async with self._pool.acquire(timeout=self._timeout) as conn:
                 yield conn
-        except _DB_ERRORS as exc:
+        except STORE_ERRORS as exc:
             raise StoreUnavailable(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
 
     async def case_by_tracking_id(self, tracking_id: str) -> CaseView | None:
