@@ -9,7 +9,7 @@ leave an `accepted` row too: it is what the status lookup knows before the case 
 """
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -17,7 +17,7 @@ from typing import Any, Literal
 import asyncpg
 
 from ingestors.web.batcher import Batcher
-from runtime.errors import STORE_ERRORS, StoreUnavailable
+from runtime.store_access import store_connection
 
 
 @dataclass(frozen=True)
@@ -114,13 +114,8 @@ class ReceiptStore:
         self._accepts: Batcher[_Accept, None] = Batcher(self._accept_all)
         self._records: Batcher[_Claim, None] = Batcher(self._record_all)
 
-    @contextlib.asynccontextmanager
-    async def _conn(self) -> AsyncIterator[asyncpg.Connection]:
-        try:
-            async with self._pool.acquire(timeout=self._timeout) as conn:
-                yield conn
-        except STORE_ERRORS as exc:
-            raise StoreUnavailable(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
+    def _conn(self) -> contextlib.AbstractAsyncContextManager[asyncpg.Connection]:
+        return store_connection(self._pool, self._timeout)
 
     async def claim(
         self,

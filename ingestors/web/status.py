@@ -7,7 +7,7 @@ and the history of the case.
 """
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -18,7 +18,7 @@ from pydantic import AwareDatetime, Field
 from ingestors.web.receipts import Receipt
 from processors.bodies import Body
 from processors.taxonomy import Category
-from runtime.errors import STORE_ERRORS, StoreUnavailable
+from runtime.store_access import store_connection
 from schemas._strict import StrictModel
 from schemas.case import CaseId, CaseStatus
 from schemas.submission import TrackingId
@@ -146,13 +146,8 @@ class CaseReader:
         self._pool = pool
         self._timeout = timeout_s
 
-    @contextlib.asynccontextmanager
-    async def _conn(self) -> AsyncIterator[asyncpg.Connection]:
-        try:
-            async with self._pool.acquire(timeout=self._timeout) as conn:
-                yield conn
-        except STORE_ERRORS as exc:
-            raise StoreUnavailable(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
+    def _conn(self) -> contextlib.AbstractAsyncContextManager[asyncpg.Connection]:
+        return store_connection(self._pool, self._timeout)
 
     _CASE_COLUMNS = (
         "c.case_id, c.status, c.body, c.category, c.opened_at, c.updated_at, c.deadline_at"

@@ -12,13 +12,13 @@ lose messages instead.
 """
 
 import contextlib
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
 
-from runtime.errors import STORE_ERRORS, StoreUnavailable
+from runtime.errors import StoreUnavailable
+from runtime.store_access import store_connection
 from schemas.case import CaseStatus
 from sinks.notify.plan import Notice
 
@@ -61,13 +61,8 @@ class Ledger:
         self._lease = lease
         self._timeout = timeout_s
 
-    @contextlib.asynccontextmanager
-    async def _conn(self) -> AsyncIterator[asyncpg.Connection]:
-        try:
-            async with self._pool.acquire(timeout=self._timeout) as conn:
-                yield conn
-        except STORE_ERRORS as exc:
-            raise StoreUnavailable(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
+    def _conn(self) -> contextlib.AbstractAsyncContextManager[asyncpg.Connection]:
+        return store_connection(self._pool, self._timeout)
 
     async def claim(self, notice: Notice, *, now: datetime) -> Claim:
         """Claim `notice` for sending, or say why not: settled already, or claimed by another

@@ -29,14 +29,14 @@ Contract:
 """
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from runtime.errors import STORE_ERRORS, StoreUnavailable
+from runtime.store_access import store_connection
 from schemas.case import CaseSnapshot, CaseStatus
 from schemas.events import decode_event
 from schemas.metrics import Figures, WindowSize
@@ -91,13 +91,8 @@ class CaseReader:
         self._pool = pool
         self._timeout = timeout_s
 
-    @contextlib.asynccontextmanager
-    async def _conn(self) -> AsyncIterator[asyncpg.Connection]:
-        try:
-            async with self._pool.acquire(timeout=self._timeout) as conn:
-                yield conn
-        except STORE_ERRORS as exc:
-            raise StoreUnavailable(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
+    def _conn(self) -> contextlib.AbstractAsyncContextManager[asyncpg.Connection]:
+        return store_connection(self._pool, self._timeout)
 
     async def case_by_tracking_id(self, tracking_id: str) -> CaseView | None:
         return await self._case_view(
