@@ -28,6 +28,7 @@ from pathlib import Path
 
 from bench.faults.scenarios import FAULTS
 from bench.faults.suite import Suite, Timing
+from bench.harness.observe import stored
 from bench.harness.procs import Processes
 from bench.harness.report import FaultResult, fault_table
 from bench.harness.stack import Pipeline, PrivateStack
@@ -57,6 +58,18 @@ def write(out: Path, text: str, results: list[FaultResult]) -> None:
     (out / "faults.json").write_text(
         json.dumps([asdict(r) for r in results], indent=1, default=str)
     )
+
+
+async def later(result: FaultResult, dsn: str) -> FaultResult:
+    """`result`, noting how many of the submissions it lost were stored by the end of the
+    suite (a later rebalance read them after all): lost at its check, still."""
+    if result.verdict is None or not result.verdict.lost:
+        return result
+    found = await stored(dsn, list(result.verdict.lost))
+    arrived = {t for tracking_ids in found.cases.values() for t in tracking_ids}
+    late = len(arrived & set(result.verdict.lost))
+    note = f"{result.note}; {late} of the {len(result.verdict.lost)} lost stored by the end"
+    return replace(result, note=note.lstrip("; "))
 
 
 def alive(pipeline: Pipeline) -> str:
@@ -106,6 +119,7 @@ async def main() -> int:
                     result = replace(result, note=note)
                 results.append(result)
                 print(f"    → {result.result()} ({time.monotonic() - t:.0f} s)", flush=True)
+            results = [await later(r, stack.dsn) for r in results]
         finally:
             if pipeline is not None:
                 await pipeline.stop()
