@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SPORTELLO := $(VENV)/bin/sportello
 
-.PHONY: run test setup venv services stop status topics migrate lint check clean-state
+.PHONY: run test setup venv services stop status topics migrate lint check clean-state \
+	bench bench-soak faults
 
 run: setup
 	$(SPORTELLO) run
@@ -52,3 +53,17 @@ check: lint test
 # Forget local broker and database state (they are recreated on the next run).
 clean-state: stop
 	rm -rf var/kafka var/postgres var/worker
+
+# Proof under load and faults, on a private broker and PostgreSQL cluster of their own (never
+# the shared ones; see bench/run_all.py and bench/faults/). Not part of `make test`.
+bench: venv
+	deploy/local/system-packages.sh
+	$(PY) -m bench.run_all
+
+bench-soak: venv
+	deploy/local/system-packages.sh
+	SOAK=1 $(PY) -m bench.run_all
+
+faults: venv
+	deploy/local/system-packages.sh
+	$(PY) -m bench.faults

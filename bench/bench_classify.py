@@ -10,8 +10,13 @@ import argparse
 import os
 import random
 import statistics
+import sys
 import time
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness.report import Row, emit
 from processors.classify import Classifier, load_corpus, ocr_noise
 from processors.classify.features import normalize
 
@@ -64,6 +69,13 @@ def main() -> None:
         f"baseline (normalize only): {len(texts) / base_s:.0f} texts/s; "
         f"model/baseline time ratio {batch_s / base_s:.1f}x"
     )
+    p50_ms = latencies[len(latencies) // 2] * 1e3
+    figure = f"{len(texts) / batch_s:,.0f} texts/s (single text: p50 {p50_ms:.2f} ms)"
+    emit([
+        Row("classify", f"batch predict ({args.batch}/batch)", figure,
+            f"normalize only {len(texts) / base_s:,.0f} texts/s", base_s / batch_s,
+            ratio_text=f"{batch_s / base_s:.1f}x the time"),
+    ])  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -20,11 +20,16 @@ import json
 import math
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterator, MutableMapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness.report import Row, emit
 from processors.dedup import Deduplicator
 from processors.dedup.citizen import CitizenCases
 from processors.dedup.nearby import PlaceCases
@@ -252,6 +257,12 @@ def main() -> None:
     print(
         "table sizes after the run (JSON bytes):", ", ".join(f"{k} {v:,}" for k, v in sizes.items())
     )
+    whole_us = figures["whole decide from Submission (A+B+C)"]
+    emit([
+        Row("dedup", "whole decision (stages A+B+C)", f"{whole_us:,.1f} µs/submission "
+            f"({1e6 / whole_us:,.0f}/s)", f"decode_event {baseline:,.1f} µs",
+            baseline / whole_us, ratio_text=f"{whole_us / baseline:.1f}x the time"),
+    ])  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ import asyncpg
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.harness.report import Row, emit  # noqa: E402
 from schemas.events import Event  # noqa: E402
 from sinks.postgres.records import Message  # noqa: E402
 from sinks.postgres.replay import _start_group_at, history_end_offsets  # noqa: E402
@@ -238,12 +239,22 @@ async def main() -> None:
         print(f"load:      {os.getloadavg()[0]:.1f} (1-minute average) on {os.cpu_count()} cores")
 
         delays = await latency(live_db, topics, args.batch_size, args.rate, args.seconds)
+        report = [
+            Row("sink", f"{messages:,} messages into PostgreSQL", f"{sink_rate:,.0f} rows/s",
+                f"bare asyncpg COPY {copy_rate:,.0f} rows/s", sink_rate / copy_rate, "≥ 60%"),
+        ]  # fmt: skip
         if delays:
             print(
                 f"latency:   {len(delays)} messages at {args.rate:.0f}/s, Kafka timestamp to"
                 f" database commit: p50 {statistics.median(delays) * 1000:.0f} ms,"
                 f" p99 {pct(delays, 0.99) * 1000:.0f} ms, max {max(delays) * 1000:.0f} ms"
             )
+            report.append(
+                Row("sink", f"latency at {args.rate:.0f} messages/s, Kafka to commit",
+                    f"p50 {statistics.median(delays) * 1000:.0f} ms, "
+                    f"p99 {pct(delays, 0.99) * 1000:.0f} ms")
+            )  # fmt: skip
+        emit(report)
         for pool in (sink_db, copy_db, live_db):
             await pool.close()
     finally:

@@ -43,6 +43,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.harness.report import Row, emit
 from processors.cases import CaseBook, OpenCase
 from processors.cases.book import Guess
 from processors.sla.index import DeadlineIndex
@@ -249,6 +250,12 @@ async def run(bootstrap: str, n: int, workdir: Path) -> None:
     print(f"worker restart: tables recovered in {recovery:.2f} s (Faust's log); "
           f"spawn to ready {again_s:.1f} s (first start {first_s:.1f} s)")  # fmt: skip
     print(f"ratio recovery / bare read: {recovery / bare_s:.2f}x (goal: within 1.5x)")
+    emit([
+        Row("sla_recovery", f"worker restart, tables of {n:,} open cases",
+            f"recovered in {recovery:.2f} s (spawn to ready {again_s:.1f} s)",
+            f"bare read of the changelogs {bare_s:.2f} s", bare_s / recovery,
+            "within 1.5x", ratio_text=f"{recovery / bare_s:.2f}x the time"),
+    ])  # fmt: skip
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 
@@ -265,7 +272,7 @@ def tick_bench(cases: int) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=50_000)
-    parser.add_argument("--tick-cases", type=int, default=1_000_000)
+    parser.add_argument("--tick-cases", type=int, default=1_000_000, help="0: no tick bench")
     parser.add_argument("--bootstrap", default=os.environ.get("SPORTELLO_PIPELINE_TEST_KAFKA"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-recovery-") as tmp:
@@ -279,7 +286,8 @@ async def main() -> None:
                 await run(broker.bootstrap, args.cases, Path(tmp))
             finally:
                 await broker.stop()
-    tick_bench(args.tick_cases)
+    if args.tick_cases:
+        tick_bench(args.tick_cases)
 
 
 if __name__ == "__main__":

@@ -24,8 +24,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.harness.report import Row, emit
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 KEY = "bench-key-0123456789"
 # The complaints go to a topic of their own: the same broker round trip (acks=all), without
@@ -236,6 +239,11 @@ def main() -> None:
         "\nvs noop: throughput against the do-nothing handler in the same rounds; noop/it: "
         "the same in server CPU per request, which the machine's other load disturbs less."
     )
+    emit(
+        Row("web", name.strip(), f"{med(name, 'rps'):,.0f} req/s, p99 {med(name, 'p99_ms'):.0f} ms",
+            f"do-nothing handler {base:,.0f} req/s", med(name, "rps") / base, "≥ 50%")
+        for name in results if name != "do-nothing handler"
+    )  # fmt: skip
 
 
 async def _forget_bench_receipts() -> None:
