@@ -121,9 +121,10 @@ _LEADING_ZERO_NUMBER = re.compile(r"-?0\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 
 
 def loads_lenient(text: str) -> Any:
-    """JSON, except that numbers with leading zeros (`001`) are read as strings ("001")."""
+    """JSON, except that numbers with leading zeros (`001`) are read as strings ("001").
+    Raises ValueError for whatever is not JSON, nesting too deep for Python's parser too."""
     try:
-        return json.loads(text)
+        return _loads(text)
     except ValueError:
         pass
     out: list[str] = []
@@ -147,7 +148,14 @@ def loads_lenient(text: str) -> Any:
         else:
             out.append(ch)
         i += 1
-    return json.loads("".join(out))
+    return _loads("".join(out))
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def fields_from_json(value: Any) -> list[tuple[str, str]]:
