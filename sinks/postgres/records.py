@@ -127,7 +127,8 @@ def read_message(message: Message) -> Read:
     if not message.value:
         return rejected(message, "empty_message", "the message has no value")
     value = storable(message.value)
-    message = replace(message, value=value)
+    if value is not message.value:
+        message = replace(message, value=value)
     try:
         event = decode_event(value)
     except ValidationError as exc:
