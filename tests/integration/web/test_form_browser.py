@@ -54,6 +54,9 @@ def chromium() -> Iterator[WebDriver]:
         driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
         try:
             driver.set_page_load_timeout(30)
+            # A page after a click may still be loading on a loaded machine: look again
+            # for a while before saying an element is not there.
+            driver.implicitly_wait(15)
             yield driver
         finally:
             driver.quit()
@@ -112,7 +115,7 @@ async def test_a_citizen_sends_the_form_and_gets_a_tracking_number(
     assert seen["tracking_id"] in seen["status_page"]
     assert seen["english"] == "Report a problem to the City"
 
-    [event] = await published(kafka_bootstrap, start, marker, until=bool)
+    [event] = await published(kafka_bootstrap, start, marker, until=bool, timeout=30)
     s = event.data
     assert s.submission_id == seen["tracking_id"]
     assert (s.channel, s.language, s.category_hint) == ("web", "it", "buche_stradali")
