@@ -95,14 +95,13 @@ class Publisher:
             self._observer.published(time.monotonic() - started, True)
 
     async def _send_all_now(self, messages: Sequence[tuple[str, bytes, bytes]]) -> None:
-        producer = await self._ensure_started()
-
-        async def send_all() -> None:
-            futures = [await producer.send(t, v, key=k) for t, k, v in messages]
-            await asyncio.gather(*futures)
-
+        producer = self._producer or await self._ensure_started()
         try:
-            await asyncio.wait_for(send_all(), self._timeout_s)
+            # A deadline on this task rather than `wait_for`'s task of its own: one task and
+            # one timer fewer per message, which the web intake pays on every request.
+            async with asyncio.timeout(self._timeout_s):
+                futures = [await producer.send(t, v, key=k) for t, k, v in messages]
+                await (futures[0] if len(futures) == 1 else asyncio.gather(*futures))
         except (KafkaError, TimeoutError) as exc:
             await self._reset(producer)
             raise BrokerUnavailable(str(exc) or type(exc).__name__) from exc

@@ -67,19 +67,23 @@ def context(request: web.Request) -> WebContext:
 
 async def read_body(request: web.Request, limit: int) -> bytes:
     """The whole body, or 413 as soon as it is known to be larger than `limit` bytes."""
-    too_large = Problem(413, f"the body is larger than {limit} bytes")
-    if request.content_length is not None:
-        if request.content_length > limit:
-            raise too_large
+    length = request.content_length
+    if length is not None:
+        if length > limit:
+            raise _too_large(limit)
         return await request.read()  # aiohttp's own path; it stops at Content-Length
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.content.iter_chunked(_CHUNK):
         size += len(chunk)
         if size > limit:
-            raise too_large
+            raise _too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _too_large(limit: int) -> Problem:
+    return Problem(413, f"the body is larger than {limit} bytes")
 
 
 def _refuse(refused: Refused) -> Problem:
