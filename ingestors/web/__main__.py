@@ -9,6 +9,7 @@ from aiohttp import web
 from ingestors.web.app import build_app
 from ingestors.web.metrics import WebInstruments
 from ingestors.web.settings import DEV_API_KEY, WebSettings
+from runtime.gctuning import tune_for_serving
 from runtime.instruments import service_registry
 from runtime.logs import configure_logging
 from runtime.metrics_http import MetricsServer
@@ -55,6 +56,7 @@ async def serve(settings: WebSettings) -> None:
     await runner.setup()
     site = web.TCPSite(runner, settings.web_host, settings.web_port)
     await site.start()
+    tune_for_serving()
     clients = ", ".join(c.client_id for c in settings.api_clients())
     log.info(
         "web intake listening on http://%s:%d (API clients: %s)",
