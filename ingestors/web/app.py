@@ -135,6 +135,11 @@ def build_app(
     receipts = ReceiptStore(
         pool, lease_s=settings.idempotency_lease_s, timeout_s=settings.store_timeout_s
     )
+
+    async def write_receipts(_: web.Application) -> None:
+        await receipts.flush()
+
+    app.on_cleanup.insert(0, write_receipts)  # once every request is done, before the pool closes
     app[CONTEXT] = WebContext(
         settings=settings,
         intake=Intake(publisher, receipts, clock=clock, topic=intake_topic),

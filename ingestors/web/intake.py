@@ -118,19 +118,22 @@ class Intake:
             raise
 
         # Kafka has it: the complaint is accepted whatever happens to the bookkeeping below.
+        if claim is None:
+            # Without a key the receipt serves the status lookup only, which the store
+            # answers from memory until the row is written: no need to wait for it.
+            await self._receipts.record_soon(
+                caller.client_id,
+                ref,
+                incoming.fingerprint,
+                tracking_id=tracking_id,
+                channel=channel,
+                service_code=incoming.service_code,
+                at=now,
+            )
+            return Accepted(tracking_id, replayed=False)
         try:
-            if claim is not None:
-                await self._receipts.accept(caller.client_id, ref, at=now)
-            else:
-                await self._receipts.record(
-                    caller.client_id,
-                    ref,
-                    incoming.fingerprint,
-                    tracking_id=tracking_id,
-                    channel=channel,
-                    service_code=incoming.service_code,
-                    at=now,
-                )
+            # A retry must find the key accepted, in any process: wait for it.
+            await self._receipts.accept(caller.client_id, ref, at=now)
         except StoreUnavailable as exc:
             # A retry of a keyed request finds the claim pending and, after the lease,
             # publishes again with the same tracking id, which dedup recognises.
