@@ -21,6 +21,7 @@ from ingestors.web.context import (
     idempotency_key,
     limit_rate,
     read_body,
+    releasing_signature,
     signed_caller,
 )
 from ingestors.web.intake import Accepted, IdempotencyConflict, Incoming
@@ -194,5 +195,5 @@ async def get_status(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_post("/v1/complaints", post_complaint)
+    app.router.add_post("/v1/complaints", releasing_signature(post_complaint))
     app.router.add_get("/v1/complaints/{tracking_id}", get_status)
