@@ -7,6 +7,8 @@ another request is refused (422), as the IETF idempotency-key draft says. A clai
 by a crash is taken over after the lease, so a key is never stuck. Requests without a key
 leave an `accepted` row too (`record_soon`, off the answer's path): it is what the status
 lookup knows before the case exists.
+Receipts are kept for a retention period (`idempotency_retention_days`, longer than any
+client retries and than the pipeline takes to open the case) and then `purge`d.
 """
 
 import asyncio
@@ -282,6 +284,33 @@ class ReceiptStore:
                 *_columns(records),
             )
         return [None] * len(records)
+
+    async def purge(self, *, before: datetime, batch: int = 5_000) -> int:
+        """Forget receipts accepted before `before`, and claims left pending since then (a
+        crash between claim and publish); return how many. Deletes in batches of `batch`
+        rows, each its own short statement, so that requests are never held up for long."""
+        purged = 0
+        async with self._conn() as conn:
+            while True:
+                done = await conn.execute(
+                    "delete from web_intake_receipts r using (select client_id,"
+                    " idempotency_key from web_intake_receipts where accepted_at < $1"
+                    " limit $2) old where r.client_id = old.client_id"
+                    " and r.idempotency_key = old.idempotency_key",
+                    before,
+                    batch,
+                )
+                count = int(done.split()[-1])
+                purged += count
+                if count < batch:
+                    break
+            # Pending claims are few (a crash in the instant between claim and publish);
+            # they have no index of their own, and one scan per purge is cheap.
+            done = await conn.execute(
+                "delete from web_intake_receipts where state = 'pending' and claimed_at < $1",
+                before,
+            )
+        return purged + int(done.split()[-1])
 
     async def receipts(self, tracking_ids: Sequence[str]) -> dict[str, Receipt]:
         """The accepted receipts of these tracking numbers."""
