@@ -141,9 +141,13 @@ class Publisher:
     async def _reset(self, failed: AIOKafkaProducer) -> None:
         # A fresh producer (new producer id) is the safe way back after a failure: the old
         # one's sequence numbers are in doubt, and its unsent batches must never go out.
+        # Once only: every publish waiting on the failed producer lands here at about the
+        # same moment, and a second close of its sender raises CancelledError in the
+        # caller, which aiohttp answers by dropping the connection instead of a 503.
         async with self._lock:
-            if self._producer is failed:
-                self._producer = None
+            if self._producer is not failed:
+                return
+            self._producer = None
         await _abandon(failed)
 
 
