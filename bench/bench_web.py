@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -36,12 +37,14 @@ KEY = "bench-key-0123456789"
 BENCH_TOPIC = "sportello.bench.intake"
 
 
-def serve(port: int) -> None:
-    """The real web intake with one extra route, /bench/noop, on the same app."""
+def serve(port: int, on_ready: Callable[[], None] | None = None) -> None:
+    """The real web intake with one extra route, /bench/noop, on the same app; `on_ready`
+    runs in the server's loop once it listens (profile_web.py starts its profiler there)."""
     from aiohttp import web
 
     from ingestors.web.app import build_app
     from ingestors.web.settings import WebSettings
+    from runtime.gctuning import tune_for_serving
     from runtime.publisher import Publisher
     from runtime.shutdown import wait_for_shutdown
     from runtime.topics import declared_topics, ensure_topics
@@ -73,6 +76,9 @@ def serve(port: int) -> None:
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
+        tune_for_serving()  # as `python -m ingestors.web` does
+        if on_ready is not None:
+            on_ready()
         await wait_for_shutdown()
         await runner.cleanup()
         await publisher.stop()

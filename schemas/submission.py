@@ -19,6 +19,7 @@ TrackingId = Annotated[
 ]
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CROCKFORD_PAIRS = tuple(a + b for a in _CROCKFORD for b in _CROCKFORD)
 
 
 def tracking_id_for(channel: "Channel", idempotency_ref: str) -> str:
@@ -29,9 +30,13 @@ def tracking_id_for(channel: "Channel", idempotency_ref: str) -> str:
     collide (60 bits).
     """
     digest = hashlib.sha256(f"{channel.value}\x00{idempotency_ref}".encode()).digest()
-    number = int.from_bytes(digest[:8], "big") >> 4
-    chars = "".join(_CROCKFORD[(number >> shift) & 31] for shift in range(55, -1, -5))
-    return f"SP-{chars[0:4]}-{chars[4:8]}-{chars[8:12]}"
+    # The first 60 bits in 5-bit groups, most significant first, in Crockford's alphabet,
+    # two groups per table look-up (the web intake does this on every request).
+    n = int.from_bytes(digest[:8], "big") >> 4
+    p = _CROCKFORD_PAIRS
+    a, b, c = p[n >> 50], p[(n >> 40) & 1023], p[(n >> 30) & 1023]
+    d, e, f = p[(n >> 20) & 1023], p[(n >> 10) & 1023], p[n & 1023]
+    return f"SP-{a}{b}-{c}{d}-{e}{f}"
 
 
 class Channel(StrEnum):

@@ -3,12 +3,16 @@
 import asyncio
 import logging
 import sys
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
 from ingestors.web.app import build_app
+from ingestors.web.context import CONTEXT
+from ingestors.web.housekeeping import purge_receipts
 from ingestors.web.metrics import WebInstruments
 from ingestors.web.settings import DEV_API_KEY, WebSettings
+from runtime.gctuning import tune_for_serving
 from runtime.instruments import service_registry
 from runtime.logs import configure_logging
 from runtime.metrics_http import MetricsServer
@@ -55,6 +59,7 @@ async def serve(settings: WebSettings) -> None:
     await runner.setup()
     site = web.TCPSite(runner, settings.web_host, settings.web_port)
     await site.start()
+    tune_for_serving()
     clients = ", ".join(c.client_id for c in settings.api_clients())
     log.info(
         "web intake listening on http://%s:%d (API clients: %s)",
@@ -62,9 +67,21 @@ async def serve(settings: WebSettings) -> None:
         settings.web_port,
         clients,
     )
+    stop = asyncio.Event()
+    purging = asyncio.create_task(
+        purge_receipts(
+            app[CONTEXT].receipts,
+            keep=timedelta(days=settings.idempotency_retention_days),
+            interval_s=settings.receipts_purge_interval_s,
+            clock=lambda: datetime.now(UTC),
+            stop=stop,
+        )
+    )
     try:
         await wait_for_shutdown()
     finally:
+        stop.set()
+        await purging
         await runner.cleanup()
         await publisher.stop()
         if metrics is not None:

@@ -29,11 +29,25 @@ class Batcher(Generic[T, R]):
         self._drainer: asyncio.Task[None] | None = None
 
     async def submit(self, item: T) -> R:
+        return await self.enqueue(item)
+
+    def enqueue(self, item: T) -> asyncio.Future[R]:
+        """`submit` without waiting: the future gets `item`'s result (or the exception)."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
         if self._drainer is None:
             self._drainer = asyncio.create_task(self._drain())
-        return await future
+        return future
+
+    @property
+    def backlog(self) -> int:
+        """Items waiting for a flush that has not started."""
+        return len(self._pending)
+
+    async def idle(self) -> None:
+        """Return once every item enqueued so far has been flushed (or has failed)."""
+        while self._drainer is not None:
+            await asyncio.wait([self._drainer])
 
     async def _drain(self) -> None:
         try:

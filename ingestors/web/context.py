@@ -2,18 +2,20 @@
 request plumbing they all use: bounded body reading, authentication, rate limits and the
 `Idempotency-Key` header. Each step raises `Problem` with the right status."""
 
+import functools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from aiohttp import web
 
-from ingestors.web.auth import Authenticator, Caller, Refused
+from ingestors.web.auth import SIGNATURE_HEADER, TIMESTAMP_HEADER, Authenticator, Caller, Refused
 from ingestors.web.intake import Intake
 from ingestors.web.problems import Problem
 from ingestors.web.ratelimit import RateLimiter, retry_after_header
 from ingestors.web.receipts import ReceiptStore
+from ingestors.web.replay import Admission, ReplayGuard
 from ingestors.web.settings import WebSettings
 from ingestors.web.status import CaseReader
 from processors.bodies import Body
@@ -24,6 +26,7 @@ from sinks.postgres.read import CaseReader as RecordReader
 
 Clock = Callable[[], datetime]
 Monotonic = Callable[[], float]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _CHUNK = 64 * 1024
 _MAX_KEY_LENGTH = 255
@@ -50,6 +53,7 @@ class WebContext:
     reopen_key: bytes | None
     """The key of the citizens' "not solved" links (None: links are refused)."""
     monotonic: Monotonic = field(default=time.monotonic)
+    replays: ReplayGuard = field(default_factory=ReplayGuard)
 
     def status_url(self, tracking_id: str) -> str:
         return f"{self.settings.public_url.rstrip('/')}/v1/complaints/{tracking_id}"
@@ -59,6 +63,7 @@ class WebContext:
 
 
 CONTEXT = web.AppKey("context", WebContext)
+_ADMITTED_SIGNATURE = web.RequestKey("admitted_signature", str)
 
 
 def context(request: web.Request) -> WebContext:
@@ -67,19 +72,23 @@ def context(request: web.Request) -> WebContext:
 
 async def read_body(request: web.Request, limit: int) -> bytes:
     """The whole body, or 413 as soon as it is known to be larger than `limit` bytes."""
-    too_large = Problem(413, f"the body is larger than {limit} bytes")
-    if request.content_length is not None:
-        if request.content_length > limit:
-            raise too_large
+    length = request.content_length
+    if length is not None:
+        if length > limit:
+            raise _too_large(limit)
         return await request.read()  # aiohttp's own path; it stops at Content-Length
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.content.iter_chunked(_CHUNK):
         size += len(chunk)
         if size > limit:
-            raise too_large
+            raise _too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _too_large(limit: int) -> Problem:
+    return Problem(413, f"the body is larger than {limit} bytes")
 
 
 def _refuse(refused: Refused) -> Problem:
@@ -99,17 +108,56 @@ def bearer_caller(request: web.Request) -> Caller | None:
 
 
 def signed_caller(request: web.Request, body: bytes) -> Caller:
+    """The caller of a signed request (401 if the signature is wrong, or was already used in
+    the window: `ReplayGuard`). A door wrapped in `releasing_signature` lets the signature
+    come again when it refuses the request, so that the client may retry it unchanged."""
     ctx = context(request)
+    now = ctx.clock()
     found = ctx.authenticator.by_signature(
-        request.headers,
-        method=request.method,
-        target=request.raw_path,
-        body=body,
-        now=ctx.clock(),
+        request.headers, method=request.method, target=request.raw_path, body=body, now=now
     )
     if isinstance(found, Refused):
         raise _refuse(found)
+    signature = request.headers[SIGNATURE_HEADER].strip()
+    admission = ctx.replays.admit(
+        signature,
+        key=idempotency_key(request),
+        expires_at=int(request.headers[TIMESTAMP_HEADER]) + ctx.settings.signature_window_s,
+        now=now.timestamp(),
+    )
+    if admission is Admission.REPLAY:
+        raise _refuse(
+            Refused(
+                "this signed request was already received (a replay is refused): sign each "
+                "new request with a fresh timestamp, and retry an accepted one with the same "
+                "Idempotency-Key"
+            )
+        )
+    if admission is Admission.NEW:
+        request[_ADMITTED_SIGNATURE] = signature
     return found
+
+
+def release_signature(request: web.Request) -> None:
+    """The request was refused and changed nothing: its signature may come again."""
+    signature = request.get(_ADMITTED_SIGNATURE)
+    if signature is not None:
+        context(request).replays.forget(signature)
+
+
+def releasing_signature(handler: Handler) -> Handler:
+    """Wrap a door that takes signed requests: one it refuses with a `Problem` published
+    nothing, so the client's unchanged retry (after a 503 or a 429) is not a replay."""
+
+    @functools.wraps(handler)
+    async def door(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except Problem:
+            release_signature(request)
+            raise
+
+    return door
 
 
 def key_caller(request: web.Request, presented: str) -> Caller:

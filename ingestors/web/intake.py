@@ -6,7 +6,7 @@ to `complaints.intake`, and returns only once Kafka acknowledged: the HTTP adapt
 """
 
 import logging
-import uuid
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,14 +16,13 @@ from ingestors.web.complaint_request import (
     ChannelDetails,
     ComplaintRequest,
     idempotency_ref,
-    to_submission,
+    submission_event,
 )
 from ingestors.web.receipts import Claimed, KeyConflict, ReceiptStore, Replay
 from runtime.errors import BrokerUnavailable, SportelloError, StoreUnavailable
 from runtime.publisher import Publisher
 from schemas import topics
 from schemas.blob import BlobRef
-from schemas.events import SubmissionReceived
 from schemas.submission import Channel, tracking_id_for
 
 log = logging.getLogger(__name__)
@@ -49,7 +48,9 @@ class Accepted:
 
 @dataclass(frozen=True)
 class Incoming:
-    """A validated complaint and what the door it came by adds to it."""
+    """A validated complaint and what the door it came by adds to it. `fingerprint` is what
+    an Idempotency-Key is bound to (`complaint_request.fingerprint`); without a key it is
+    never compared, and a door may leave it empty."""
 
     complaint: ComplaintRequest
     fingerprint: str
@@ -79,7 +80,7 @@ class Intake:
         `StoreUnavailable` (a keyed request could not be checked, so nothing was published).
         """
         now = self._clock()
-        ref = idempotency_ref(caller.client_id, key, uuid.uuid4().hex)
+        ref = idempotency_ref(caller.client_id, key, os.urandom(16).hex())
         channel = incoming.complaint.channel
         tracking_id = tracking_id_for(Channel(channel), ref)
         claim: Claimed | None = None
@@ -99,14 +100,16 @@ class Intake:
                 raise IdempotencyConflict(found.reason)
             claim = found
 
-        submission = to_submission(
+        event = submission_event(
             incoming.complaint,
             idempotency_ref=ref,
+            tracking_id=tracking_id,
             received_at=now,
+            event_id=os.urandom(16).hex(),
+            source=SOURCE,
             attachments=incoming.attachments,
             channel_details=incoming.channel_details,
         )
-        event = SubmissionReceived.new(submission, source=SOURCE, subject=tracking_id, time=now)
         try:
             await self._publisher.publish(self._topic, event)
         except BrokerUnavailable:
@@ -115,19 +118,22 @@ class Intake:
             raise
 
         # Kafka has it: the complaint is accepted whatever happens to the bookkeeping below.
+        if claim is None:
+            # Without a key the receipt serves the status lookup only, which the store
+            # answers from memory until the row is written: no need to wait for it.
+            await self._receipts.record_soon(
+                caller.client_id,
+                ref,
+                incoming.fingerprint,
+                tracking_id=tracking_id,
+                channel=channel,
+                service_code=incoming.service_code,
+                at=now,
+            )
+            return Accepted(tracking_id, replayed=False)
         try:
-            if claim is not None:
-                await self._receipts.accept(caller.client_id, ref, at=now)
-            else:
-                await self._receipts.record(
-                    caller.client_id,
-                    ref,
-                    incoming.fingerprint,
-                    tracking_id=tracking_id,
-                    channel=channel,
-                    service_code=incoming.service_code,
-                    at=now,
-                )
+            # A retry must find the key accepted, in any process: wait for it.
+            await self._receipts.accept(caller.client_id, ref, at=now)
         except StoreUnavailable as exc:
             # A retry of a keyed request finds the claim pending and, after the lease,
             # publishes again with the same tracking id, which dedup recognises.

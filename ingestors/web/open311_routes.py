@@ -20,6 +20,7 @@ from ingestors.web.context import (
     key_caller,
     limit_rate,
     read_body,
+    releasing_signature,
     signed_caller,
 )
 from ingestors.web.intake import Incoming
@@ -329,7 +330,7 @@ def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get(f"{PREFIX}/services.{FORMAT}", get_services)
     r.add_get(f"{PREFIX}/services/{{code:[^/]+?}}.{FORMAT}", get_service_definition)
-    r.add_post(f"{PREFIX}/requests.{FORMAT}", post_request)
+    r.add_post(f"{PREFIX}/requests.{FORMAT}", releasing_signature(post_request))
     r.add_get(f"{PREFIX}/requests.{FORMAT}", get_requests)
     r.add_get(f"{PREFIX}/requests/{{id:[^/]+?}}.{FORMAT}", get_request)
     r.add_get(f"{PREFIX}/tokens/{{token:[^/]+?}}.{FORMAT}", get_token)

@@ -5,10 +5,15 @@ then marks it `accepted`; a retry finds the row and gets the same answer without
 a concurrent duplicate finds the claim pending and is told to retry (409); a key reused for
 another request is refused (422), as the IETF idempotency-key draft says. A claim left pending
 by a crash is taken over after the lease, so a key is never stuck. Requests without a key
-leave an `accepted` row too: it is what the status lookup knows before the case exists.
+leave an `accepted` row too (`record_soon`, off the answer's path): it is what the status
+lookup knows before the case exists.
+Receipts are kept for a retention period (`idempotency_retention_days`, longer than any
+client retries and than the pipeline takes to open the case) and then `purge`d.
 """
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +23,8 @@ import asyncpg
 
 from ingestors.web.batcher import Batcher
 from runtime.store_access import store_connection
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -106,8 +113,17 @@ class ReceiptStore:
     PostgreSQL cannot answer. Claims, acceptances and records made at the same time go to
     PostgreSQL together, one statement per kind (`Batcher`)."""
 
-    def __init__(self, pool: asyncpg.Pool, *, lease_s: float = 30.0, timeout_s: float = 5.0):
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        lease_s: float = 30.0,
+        timeout_s: float = 5.0,
+        max_unwritten: int = 10_000,
+    ):
         self._pool = pool
+        self._max_unwritten = max_unwritten
+        self._unwritten: dict[str, Receipt] = {}
         self._lease = timedelta(seconds=lease_s)
         self._timeout = timeout_s
         self._claims: Batcher[_Claim, Claimed | Replay | KeyConflict] = Batcher(self._claim_all)
@@ -223,6 +239,40 @@ class ReceiptStore:
             _Claim(client_id, key, fingerprint, tracking_id, channel, service_code, at)
         )
 
+    async def record_soon(
+        self,
+        client_id: str,
+        key: str,
+        fingerprint: str,
+        *,
+        tracking_id: str,
+        channel: str,
+        service_code: str | None,
+        at: datetime,
+    ) -> None:
+        """`record`, without waiting for PostgreSQL unless `max_unwritten` records already
+        wait: until its row is written, this store answers `receipts` and `recent` from
+        memory, so a status lookup sent right after the answer finds the complaint. A row
+        that cannot be written is logged; the case, once opened, answers for it."""
+        receipt = Receipt(tracking_id, channel, service_code, at)
+        future = self._records.enqueue(
+            _Claim(client_id, key, fingerprint, tracking_id, channel, service_code, at)
+        )
+        self._unwritten[tracking_id] = receipt
+        future.add_done_callback(lambda f: self._written(receipt, f))
+        if len(self._unwritten) > self._max_unwritten:
+            await asyncio.wait([future])  # PostgreSQL is behind: slow the intake down
+
+    def _written(self, receipt: Receipt, future: "asyncio.Future[None]") -> None:
+        if self._unwritten.get(receipt.tracking_id) is receipt:
+            del self._unwritten[receipt.tracking_id]
+        if not future.cancelled() and (exc := future.exception()) is not None:
+            log.warning("accepted %s but could not record it: %s", receipt.tracking_id, exc)
+
+    async def flush(self) -> None:
+        """Wait until every record made so far is written (or has failed): at shutdown."""
+        await self._records.idle()
+
     async def _record_all(self, records: list[_Claim]) -> list[None]:
         async with self._conn() as conn:
             await conn.execute(
@@ -235,8 +285,38 @@ class ReceiptStore:
             )
         return [None] * len(records)
 
+    async def purge(self, *, before: datetime, batch: int = 5_000) -> int:
+        """Forget receipts accepted before `before`, and claims left pending since then (a
+        crash between claim and publish); return how many. Deletes in batches of `batch`
+        rows, each its own short statement, so that requests are never held up for long."""
+        purged = 0
+        async with self._conn() as conn:
+            while True:
+                done = await conn.execute(
+                    "delete from web_intake_receipts r using (select client_id,"
+                    " idempotency_key from web_intake_receipts where accepted_at < $1"
+                    " limit $2) old where r.client_id = old.client_id"
+                    " and r.idempotency_key = old.idempotency_key",
+                    before,
+                    batch,
+                )
+                count = int(done.split()[-1])
+                purged += count
+                if count < batch:
+                    break
+            # Pending claims are few (a crash in the instant between claim and publish);
+            # they have no index of their own, and one scan per purge is cheap.
+            done = await conn.execute(
+                "delete from web_intake_receipts where state = 'pending' and claimed_at < $1",
+                before,
+            )
+        return purged + int(done.split()[-1])
+
     async def receipts(self, tracking_ids: Sequence[str]) -> dict[str, Receipt]:
         """The accepted receipts of these tracking numbers."""
+        unwritten = {t: r for t in tracking_ids if (r := self._unwritten.get(t)) is not None}
+        if len(unwritten) == len(tracking_ids):
+            return unwritten
         async with self._conn() as conn:
             rows = await conn.fetch(
                 "select distinct on (tracking_id) tracking_id, channel, service_code,"
@@ -245,7 +325,7 @@ class ReceiptStore:
                 " order by tracking_id, accepted_at",
                 list(tracking_ids),
             )
-        return {r["tracking_id"]: Receipt(**dict(r)) for r in rows}
+        return {r["tracking_id"]: Receipt(**dict(r)) for r in rows} | unwritten
 
     async def recent(
         self, *, since: datetime, until: datetime, service_code: str | None, limit: int
@@ -263,4 +343,8 @@ class ReceiptStore:
                 service_code,
                 limit,
             )
-        return [Receipt(**dict(r)) for r in rows]
+        found = {r["tracking_id"]: Receipt(**dict(r)) for r in rows}
+        for r in list(self._unwritten.values()):
+            if since <= r.accepted_at <= until and service_code in (None, r.service_code):
+                found.setdefault(r.tracking_id, r)
+        return sorted(found.values(), key=lambda r: r.accepted_at, reverse=True)[:limit]

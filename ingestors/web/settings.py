@@ -79,6 +79,18 @@ class WebSettings(OperationsSettings):
         float,
         Field(gt=0, description="after this, a request left half-done may be taken over"),
     ] = 30.0
+    idempotency_retention_days: Annotated[
+        float,
+        Field(
+            gt=0,
+            description="how long an Idempotency-Key and the receipt of an accepted complaint "
+            "are kept: longer than any client retries, and than the pipeline takes to open "
+            "the case (the status lookup reads the receipt until then)",
+        ),
+    ] = 30.0
+    receipts_purge_interval_s: Annotated[
+        float, Field(gt=0, description="how often the web intake purges older receipts")
+    ] = 3600.0
     taxonomy_file: Annotated[
         Path | None, Field(description="complaint categories; default: shipped taxonomy")
     ] = None

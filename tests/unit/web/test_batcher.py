@@ -38,3 +38,19 @@ async def test_a_failed_flush_fails_its_callers_only() -> None:
     assert await batcher.submit(2) == 2
     with pytest.raises(OSError, match="gone"):
         await batcher.submit(13)
+
+
+async def test_an_enqueued_item_is_flushed_without_waiting_and_idle_waits_for_it() -> None:
+    flushed: list[list[int]] = []
+
+    async def flush(items: list[int]) -> list[int]:
+        await asyncio.sleep(0.01)
+        flushed.append(items)
+        return items
+
+    batcher: Batcher[int, int] = Batcher(flush)
+    futures = [batcher.enqueue(i) for i in range(3)]
+    assert batcher.backlog == 3 and not any(f.done() for f in futures)
+    await batcher.idle()
+    assert flushed == [[0, 1, 2]] and [f.result() for f in futures] == [0, 1, 2]
+    await batcher.idle()  # nothing pending: returns at once
