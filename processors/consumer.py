@@ -26,7 +26,9 @@ release. The consumer here changes four things and nothing else:
 
 - a seek first stops the flow (the caller resumes it, as every caller of `perform_seek`
   does right after) and is never run while a fetch is under way, and the fetcher loop stops
-  handing out a batch fetched before a seek, putting back the read offset the seek set;
+  handing out a batch fetched before a seek, putting back the read offset the seek set; a
+  batch fetched while the flow is stopped is dropped without Faust's extra seek in the
+  middle of the rebalance (the rebalance ends with one, which fetches it again);
 - a partition with no committed offset is sought to its first offset (the app must read
   from "earliest", which `install` checks);
 - gaps are what the fetch itself skipped (`processors.offsets.fetched`), not jumps in what
@@ -34,7 +36,10 @@ release. The consumer here changes four things and nothing else:
 - the offset to commit counts only from the committed offset, acknowledged offsets and
   those gaps (`processors.offsets.committable`).
 
-At worst a message is read twice, never lost: the stages are idempotent by event id.
+At worst a message is read twice, never lost: the stages are idempotent by event id. The
+cost: a seek that stops the flow can cut short a batch of standby changelog records, which
+a memory store (ours) does not mind, since a table taken over is read from its changelog's
+start; a RocksDB store would keep the hole in its standby copy.
 """
 
 import asyncio
@@ -109,6 +114,19 @@ class SafeConsumer(faust_aiokafka.Consumer):
                 if batch and not self._is_changelog_tp(tp):
                     self._note_fetched(tp, [r.offset for r in batch])
             return records
+
+    async def _wait_next_records(
+        self,
+        timeout: float,  # noqa: ASYNC109
+    ) -> tuple[_Records | None, set[TP] | None]:
+        records, active = await super()._wait_next_records(timeout)
+        if records and not self.flow_active:
+            # Faust's `getmany` would seek to the committed offsets here, in the middle of
+            # the rebalance (or of the seek) that stopped the flow, while partitions are
+            # still being handed out. Every stop is followed by the seek that ends the
+            # rebalance or the seek under way, which fetches these records again.
+            return None, active
+        return records, active
 
     def _note_fetched(self, tp: TP, offsets: list[int]) -> None:
         batch = fetched(self._position.get(tp), offsets)
