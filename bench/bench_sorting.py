@@ -300,8 +300,7 @@ async def run(bootstrap: str, n: int, workdir: Path) -> None:
     sender = await Sender(bootstrap).start()
     try:
         await worker.ready()
-        # As in a deployment that has been running: Faust loses messages fetched while it
-        # starts on partitions with no committed offset yet (see tests' `warm_up`).
+        # As in a deployment that has been running (see the tests' `warm_up`).
         await warm_up(bootstrap, app_id, sender)
         cases_start = await end_offsets(bootstrap, topics.CASES)
         started = time.perf_counter()

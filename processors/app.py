@@ -15,6 +15,7 @@ from processors.bodies import load_bodies
 from processors.cases.book import CaseBook, Classify, Guess
 from processors.classify import Classifier, routing_confidence
 from processors.classify.model import MODEL_DIR
+from processors.consumer import install as install_consumer
 from processors.dedup import Deduplicator
 from processors.routing import load_rules
 from processors.settings import WorkerSettings
@@ -96,6 +97,8 @@ def build_app(settings: WorkerSettings) -> faust.App:
         producer_acks=-1,
         broker_commit_interval=1.0,
     )
+    # Before the topics: Faust 0.15.3's own consumer loses messages in a rebalance.
+    install_consumer(app)
     topology = build_topology(app, settings.topic_partitions)
     outputs = Outputs(app)
     clock = worker_clock(settings)

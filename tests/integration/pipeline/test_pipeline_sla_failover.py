@@ -2,6 +2,10 @@
 SIGKILL after the cases' first warnings and before their breaches: every breach is still
 emitted, under one id, by the worker that took the dead one's partitions over.
 
+There is no warm-up: the kill comes while most of the app's partitions have no committed
+offset yet, as in a deployment a few seconds old (Faust 0.15.3's own consumer lost what it
+had fetched on such partitions; see `processors.consumer`).
+
 Its own module: a worker of another app id still running (the other SLA module's) would
 read these submissions from complaints.intake too, and publish alerts for them on its own
 clock under the same ids.
@@ -38,7 +42,6 @@ from tests.integration.pipeline.support import (
     start_worker,
     submission_event,
     unique_app_id,
-    warm_up,
 )
 
 pytestmark = pytest.mark.integration
@@ -93,7 +96,6 @@ async def test_a_breach_is_emitted_once_though_a_worker_is_killed_after_the_warn
             60,
             "the partitions split between the two workers",
         )
-        await warm_up(pipeline_kafka, app_id, sender)
         tag = uuid.uuid4().hex[:10]
         cases = one_case_per_partition(tag, clock.now())
         await sender.send(
