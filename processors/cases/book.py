@@ -10,12 +10,12 @@ Customer Care Service's sorting); an unsure one, or one no rule and no body will
 in `complaints.triage` for a person. The SLA clock starts at the legal receipt time either way.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from processors.cases.commands import AddFollowUp, JoinCase, LinkCase, OpenCase, Tick
+from processors.cases.commands import AddFollowUp, Command, JoinCase, LinkCase, OpenCase, Tick
 from processors.cases.contest import reopen_reason, says_not_solved
 from processors.cases.record import CaseRecord
 from processors.dedup.history import event_id_for
@@ -77,6 +77,7 @@ class Guess:
 
 
 Classify = Callable[[str], Guess]
+ClassifyMany = Callable[[Sequence[str]], list[Guess]]
 
 
 @dataclass(frozen=True)
@@ -97,17 +98,45 @@ class CaseBook:
     triage_below: float
     categories: frozenset[str]
     bodies: frozenset[str]
+    classify_many: ClassifyMany | None = None
+    """`classify` for many texts at once, which costs less than one at a time."""
+
+    # -- classifying --------------------------------------------------------------------
+
+    def text_to_classify(self, cmd: OpenCase) -> str | None:
+        """What `open` has the classifier read; None when the submission's own category
+        hint is one of ours."""
+        s = cmd.submission.data
+        if s.category_hint in self.categories:
+            return None
+        return f"{s.subject}\n{s.text}" if s.subject else s.text
+
+    def with_guesses(self, commands: Iterable[Command]) -> "CaseBook":
+        """This book, with the texts these commands will have classified classified at once
+        (by `classify_many`); other texts are still classified one at a time."""
+        texts = [
+            text
+            for cmd in commands
+            if isinstance(cmd, OpenCase) and (text := self.text_to_classify(cmd)) is not None
+        ]
+        if self.classify_many is None or not texts:
+            return self
+        texts = list(dict.fromkeys(texts))
+        guesses = dict(zip(texts, self.classify_many(texts), strict=True))
+        one = self.classify
+
+        def classify(text: str) -> Guess:
+            guess = guesses.get(text)
+            return guess if guess is not None else one(text)
+
+        return replace(self, classify=classify)
 
     # -- opening ----------------------------------------------------------------------
 
     def open(self, cmd: OpenCase, now: datetime) -> Step:
         s = cmd.submission.data
-        hint = s.category_hint if s.category_hint in self.categories else None
-        guess = (
-            Guess(hint, 1.0, s.language)
-            if hint
-            else self.classify(f"{s.subject}\n{s.text}" if s.subject else s.text)
-        )
+        text = self.text_to_classify(cmd)
+        guess = Guess(s.category_hint, 1.0, s.language) if text is None else self.classify(text)
         confident = guess.category is not None and guess.confidence >= self.triage_below
         snapshot = CaseSnapshot(
             case_id=cmd.case_id,

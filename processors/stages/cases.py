@@ -1,9 +1,11 @@
 """The case agent, the status forwarder and the SLA timer.
 
 The case agent is the only writer of a case: every command about a case arrives on the
-case's partition of `sportello.cases.commands`, in order. It publishes a step's events and
-waits for the broker before it writes the table, so a crash can repeat events (with their
-ids) but never lose one; the SLA timer only reads the deadline index and asks the agent.
+case's partition of `sportello.cases.commands`, in order. It takes the commands a batch at a
+time, applies each in order to the cases as the earlier ones left them, publishes the
+batch's events and waits for the broker before it writes the tables, so a crash can repeat
+events (with their ids) but never lose one; the SLA timer only reads the deadline index and
+asks the agent.
 """
 
 import logging
@@ -17,9 +19,11 @@ from processors.cases.commands import AddFollowUp, JoinCase, LinkCase, OpenCase,
 from processors.reading import Unreadable, read_status
 from processors.sla.clock import Clock
 from processors.sla.index import DeadlineIndex
-from processors.stages.output import Outputs
+from processors.stages.batch import WriteBehind, batches, location_of
+from processors.stages.output import Output, Outputs, event_output
 from processors.stages.topology import Topology, raw_topic
 from schemas import topics
+from schemas.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,43 @@ def dispatch(book: CaseBook, record: CaseRecord | None, cmd: Command, now: Any) 
     raise AssertionError(cmd)
 
 
+class CaseTables:
+    """The cases and the deadline index as a batch of commands leaves them: read from the
+    tables, changed in memory, written by `flush` once the batch's events were published."""
+
+    def __init__(self, cases: Any, deadlines: Any) -> None:
+        self._cases = WriteBehind(cases)
+        self._deadlines = WriteBehind(deadlines)
+        self._records: dict[str, CaseRecord | None] = {}
+        self._indexes: dict[int, DeadlineIndex] = {}
+
+    def record(self, case_id: str) -> CaseRecord | None:
+        if case_id not in self._records:
+            state = self._cases.get(case_id)
+            self._records[case_id] = CaseRecord.model_validate(state) if state is not None else None
+        return self._records[case_id]
+
+    def apply(self, event: Any, case_id: str, step: Step) -> None:
+        """Keep what `step` did to the case that `event` (a command) is about."""
+        if step.record is None:
+            return
+        self._cases.for_event(event)
+        self._deadlines.for_event(event)
+        if step.record != self.record(case_id):
+            self._records[case_id] = step.record
+            self._cases[case_id] = step.record.model_dump(mode="json")
+        partition = event.message.partition
+        index = self._indexes.get(partition)
+        if index is None:
+            index = self._indexes[partition] = DeadlineIndex(self._deadlines, shard=str(partition))
+        if index.when(case_id) != step.next_alert_at:
+            index.set(case_id, step.next_alert_at)
+
+    def flush(self) -> None:
+        self._cases.flush()
+        self._deadlines.flush()
+
+
 def register(
     app: faust.App,
     topology: Topology,
@@ -57,38 +98,40 @@ def register(
     tick_s: float,
 ) -> None:
     status_in = raw_topic(app, topics.STATUS)
+    commands_name = topology.commands.get_topic_name()
+
+    def forward(event: Any) -> Output:
+        read = read_status(event.value, location=location_of(event), now=clock.now())
+        if isinstance(read, Unreadable):
+            return event_output(topics.DEADLETTER, read.dead_letter)
+        command = Report(case_id=read.data.case_id, report=read)
+        return topology.command(command.case_id, encode_command(command))
 
     @app.agent(status_in, name="status-in")
     async def forward_status(stream: Any) -> None:
-        async for event in stream.events():
-            message = event.message
-            location = f"{message.topic}/{message.partition}@{message.offset}"
-            read = read_status(event.value, location=location, now=clock.now())
-            if isinstance(read, Unreadable):
-                await outputs.send_events([(topics.DEADLETTER, read.dead_letter)])
-                continue
-            command = Report(case_id=read.data.case_id, report=read)
-            await outputs.send_all([topology.command(command.case_id, encode_command(command))])
+        async for batch in batches(stream):
+            await outputs.send_all([forward(event) for event in batch])
+
+    def readable(event: Any) -> Command | None:
+        try:
+            return decode_command(event.value)
+        except ValidationError:
+            log.exception("unreadable command at offset %d; skipped", event.message.offset)
+            return None
 
     @app.agent(topology.commands, name="cases")
     async def cases(stream: Any) -> None:
-        async for event in stream.events():
-            try:
-                cmd = decode_command(event.value)
-            except ValidationError:
-                log.exception("unreadable command at offset %d; skipped", event.message.offset)
-                continue
-            state = topology.cases.get(cmd.case_id)
-            record = CaseRecord.model_validate(state) if state is not None else None
-            step = dispatch(book, record, cmd, clock.now())
-            await outputs.send_events(step.out)
-            if step.record is not None and step.record != record:
-                topology.cases[cmd.case_id] = step.record.model_dump(mode="json")
-            index = DeadlineIndex(topology.deadlines, shard=str(event.message.partition))
-            if step.record is not None and index.when(cmd.case_id) != step.next_alert_at:
-                index.set(cmd.case_id, step.next_alert_at)
-
-    commands_name = topology.commands.get_topic_name()
+        async for batch in batches(stream):
+            commands = [(event, cmd) for event in batch if (cmd := readable(event)) is not None]
+            batch_book = book.with_guesses(cmd for _, cmd in commands)
+            tables = CaseTables(topology.cases, topology.deadlines)
+            out: list[tuple[str, Event[Any]]] = []
+            for event, cmd in commands:
+                step = dispatch(batch_book, tables.record(cmd.case_id), cmd, clock.now())
+                out += step.out
+                tables.apply(event, cmd.case_id, step)
+            await outputs.send_events(out)
+            tables.flush()
 
     @app.timer(interval=tick_s, name="sla-timer")  # type: ignore[untyped-decorator]
     async def tick() -> None:

@@ -2,8 +2,9 @@
 
 What it shows: consumer lag by topic and partition (end offset minus committed offset, as
 Faust's consumer last saw them), messages read and sent by topic, dead letters sent, events
-processed and in flight, send errors and rebalances. The business figures are computed from
-the store by the sinks (`sinks.postgres.publisher`), which serve them on their own endpoint.
+processed, messages in flight (read, not yet acked), send errors and rebalances. The business
+figures are computed from the store by the sinks (`sinks.postgres.publisher`), which serve
+them on their own endpoint.
 """
 
 from collections.abc import Iterable
@@ -55,8 +56,12 @@ class WorkerCollector(Collector):
         yield CounterMetricFamily(
             "sportello_worker_events", "events processed by agents", value=monitor.events_total
         )
+        # Not the monitor's `events_active`: Faust counts an event out only when the stream
+        # acks it itself, never for the batches the agents take, so that one only grows.
         yield GaugeMetricFamily(
-            "sportello_worker_events_active", "events being processed", value=monitor.events_active
+            "sportello_worker_events_active",
+            "messages read and not yet done with (processed, acknowledged)",
+            value=monitor.messages_active,
         )
         yield CounterMetricFamily(
             "sportello_worker_send_errors", "sends that failed", value=monitor.send_errors

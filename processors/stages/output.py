@@ -1,8 +1,9 @@
-"""Sending from inside an agent: all of an event's outputs, then wait for the broker.
+"""Sending from inside an agent: all of a batch's outputs, then wait for the broker.
 
-Offsets are committed only after the agent returns to the stream, so waiting here means a
-crash never skips an output: the input is processed again and its outputs, with the same
-event ids, are sent again.
+Offsets are committed only after the agent returns to the stream for its next batch, so
+waiting here means a crash never skips an output: the batch is processed again and its
+outputs, with the same event ids, are sent again. Tables are written after this returns
+(see `processors.stages.batch`).
 """
 
 import asyncio
@@ -13,6 +14,14 @@ import faust
 
 from processors.stages.topology import raw_topic
 from schemas.events import Event
+
+Output = tuple[str, bytes, bytes]
+"""(topic, key, value)"""
+
+
+def event_output(topic: str, event: Event[Any]) -> Output:
+    """An event as it is published: keyed by its subject."""
+    return (topic, event.subject.encode(), event.to_json())
 
 
 class Outputs:
@@ -28,11 +37,12 @@ class Outputs:
             topic = self._topics[name] = raw_topic(self._app, name)
         return topic
 
-    async def send_all(self, items: Iterable[tuple[str, bytes, bytes]]) -> None:
-        """Send every (topic, key, value) and return once the broker acknowledged them all."""
+    async def send_all(self, items: Iterable[Output]) -> None:
+        """Send every (topic, key, value), in order, and return once the broker acknowledged
+        them all."""
         pending = [await self._topic(name).send(key=key, value=value) for name, key, value in items]
         if pending:
             await asyncio.gather(*pending)
 
     async def send_events(self, items: Iterable[tuple[str, Event[Any]]]) -> None:
-        await self.send_all((name, e.subject.encode(), e.to_json()) for name, e in items)
+        await self.send_all(event_output(name, e) for name, e in items)
