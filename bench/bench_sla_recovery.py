@@ -172,7 +172,12 @@ async def write_changelogs(
 async def bare_read(bootstrap: str, app_id: str) -> tuple[float, int, int]:
     """Seconds to read and decode both changelogs from start to end; records, bytes."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, max_partition_fetch_bytes=4 << 20
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=4 << 20,
+        # Assigned with "latest", a reset to the end could win the race with the seek below,
+        # and the read found nothing to read (once, it waited for ever).
+        auto_offset_reset="earliest",
     )
     await consumer.start()
     try:
@@ -194,8 +199,13 @@ async def bare_read(bootstrap: str, app_id: str) -> tuple[float, int, int]:
                     table[key] = None if r.value is None else json.loads(r.value)
                     records += 1
                     size += len(r.value or b"")
-                if batch and batch[-1].offset + 1 >= ends[tp]:
+            # By position, not by the last record: the end offset may lie past the last
+            # record a fetch returns (a marker, a compacted tail), and the loop would wait.
+            for tp in list(remaining):
+                if await consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
+        if records < sum(ends.values()) // 2:
+            raise RuntimeError(f"the bare read found {records} of {sum(ends.values())} records")
         return time.perf_counter() - started, records, size
     finally:
         await consumer.stop()
