@@ -86,36 +86,20 @@ async def test_a_postgres_restart_and_a_killed_sink_lose_and_double_nothing(
     sink = start_sink(env, log)
     quarter = len(feed) // 4
 
-    async def stored() -> int:
-        return await stored_events(dsn)
-
-    async def publish_slowly(part: list[Any]) -> None:
-        await publish_in_steps(topics, part)
-
     try:
-        await publish_slowly(feed[:quarter])
-        await eventually(stored, timeout=60)  # the sink is up and storing
+        await publish_in_steps(topics, feed[:quarter])
+        await eventually(lambda: stored_events(dsn), timeout=60)  # the sink is up and storing
         own_cluster.stop()  # fast shutdown: open transactions are aborted
-        await publish_slowly(feed[quarter : 2 * quarter])
+        await publish_in_steps(topics, feed[quarter : 2 * quarter])
         own_cluster.start()
         await wait_until_up(dsn)
-        before = await stored()
-        await publish_slowly(feed[2 * quarter : 3 * quarter])
+        before = await stored_events(dsn)
+        await publish_in_steps(topics, feed[2 * quarter : 3 * quarter])
 
-        async def storing_again() -> bool:
-            return await stored() > before
-
-        try:
-            await eventually(storing_again, timeout=120)
-        except AssertionError as exc:
-            raise AssertionError(
-                f"the sink stored nothing after PostgreSQL came back "
-                f"(exit status {sink.poll()}); its log ends:\n"
-                + log.read_text(errors="replace")[-4000:]
-            ) from exc
+        await storing_again(dsn, before, sink, log, timeout=120)
         kill(sink)  # whatever it was doing, and with its batches uncommitted
         sink = start_sink(env, log)
-        await publish_slowly(feed[3 * quarter :])
+        await publish_in_steps(topics, feed[3 * quarter :])
         await caught_up(topics, group)
     finally:
         kill(sink)
@@ -162,17 +146,7 @@ async def test_postgres_stopped_at_any_moment_never_stops_the_sink(
             before = await stored_events(dsn)
             await publish_in_steps(topics, part[half:])
 
-            async def storing_again(before: int = before) -> bool:
-                return await stored_events(dsn) > before
-
-            try:
-                await eventually(storing_again, timeout=60)
-            except AssertionError as exc:
-                raise AssertionError(
-                    f"stop {n}: the sink stored nothing after PostgreSQL came back (exit"
-                    f" status {sink.poll()}); its log ends:\n"
-                    + log.read_text(errors="replace")[-4000:]
-                ) from exc
+            await storing_again(dsn, before, sink, log, timeout=60, what=f"stop {n}: ")
         await caught_up(topics, group)
     finally:
         kill(sink)
@@ -203,6 +177,34 @@ async def stored_events(dsn: str) -> int:
         return int(await conn.fetchval("select count(*) from case_events"))
     finally:
         await conn.close()
+
+
+async def storing_again(
+    dsn: str,
+    before: int,
+    sink: subprocess.Popen[bytes],
+    log: Path,
+    *,
+    timeout: float,
+    what: str = "",
+) -> None:
+    """Wait until the sink stores more than `before` events; fail with its exit status and
+    the end of its log."""
+
+    async def more() -> bool:
+        return await stored_events(dsn) > before
+
+    try:
+        await eventually(more, timeout=timeout)
+    except AssertionError as exc:
+        raise AssertionError(
+            f"{what}the sink stored nothing after PostgreSQL came back"
+            f" (exit status {sink.poll()}); its log ends:\n" + log_tail(log)
+        ) from exc
+
+
+def log_tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-4000:]
 
 
 async def stored_counts(dsn: str) -> dict[str, int]:
