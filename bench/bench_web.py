@@ -37,6 +37,16 @@ KEY = "bench-key-0123456789"
 BENCH_TOPIC = "sportello.bench.intake"
 
 
+
+def wait_healthy(port: int) -> None:
+    """Until the server on `port` answers /healthz (at most about 20 s)."""
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+
 def serve(port: int, on_ready: Callable[[], None] | None = None) -> None:
     """The real web intake with one extra route, /bench/noop, on the same app; `on_ready`
     runs in the server's loop once it listens (profile_web.py starts its profiler there)."""
@@ -198,12 +208,7 @@ def main() -> None:
     ]
     results: dict[str, list[Any]] = {name: [] for name, _, _ in runs}
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_healthy(port)
         # Interleaved rounds, so that a change in the machine's load hits every run alike.
         for _ in range(args.rounds):
             for name, path, keyed in runs:

@@ -21,7 +21,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,12 +31,7 @@ import bench_web  # noqa: E402
 
 
 def _drive(port: int, args: argparse.Namespace, out: dict[str, object]) -> None:
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
+    bench_web.wait_healthy(port)
     load = [sys.executable, bench_web.__file__, "--load", str(port), args.path]
     load += [str(args.seconds), str(args.connections)] + (["--keyed"] if args.keyed else [])
     done = subprocess.run(load, capture_output=True, text=True, timeout=args.seconds + 60)

@@ -56,34 +56,31 @@ async def kill_worker(ctx: Context) -> float:
     return at
 
 
-async def kill_broker(ctx: Context) -> float:
-    ctx.say(f"SIGKILL broker pid {ctx.stack.broker_pid()}")
-    await ctx.stack.broker("kill")
+async def outage(
+    ctx: Context, service: Callable[[str], Awaitable[None]], stop: str, back: str
+) -> float:
+    """`service(stop)`, `outage_s` later `service("start")`; returns when it is back."""
+    await service(stop)
     at = time.monotonic()
     await asyncio.sleep(ctx.outage_s)
-    await ctx.stack.broker("start")
-    ctx.say(f"broker restarted after {time.monotonic() - at:.1f} s")
+    await service("start")
+    ctx.say(f"{back} after {time.monotonic() - at:.1f} s")
     return time.monotonic()
+
+
+async def kill_broker(ctx: Context) -> float:
+    ctx.say(f"SIGKILL broker pid {ctx.stack.broker_pid()}")
+    return await outage(ctx, ctx.stack.broker, "kill", "broker restarted")
 
 
 async def restart_postgres(ctx: Context) -> float:
     ctx.say(f"stopping PostgreSQL pid {ctx.stack.postgres_pid()}")
-    await ctx.stack.postgres("stop")
-    at = time.monotonic()
-    await asyncio.sleep(ctx.outage_s)
-    await ctx.stack.postgres("start")
-    ctx.say(f"PostgreSQL started again after {time.monotonic() - at:.1f} s")
-    return time.monotonic()
+    return await outage(ctx, ctx.stack.postgres, "stop", "PostgreSQL started again")
 
 
 async def broker_down_under_intake(ctx: Context) -> float:
     ctx.say("stopping the broker (SIGTERM) while the intakes take submissions")
-    await ctx.stack.broker("stop")
-    at = time.monotonic()
-    await asyncio.sleep(ctx.outage_s)
-    await ctx.stack.broker("start")
-    ctx.say(f"broker started again after {time.monotonic() - at:.1f} s")
-    return time.monotonic()
+    return await outage(ctx, ctx.stack.broker, "stop", "broker started again")
 
 
 async def add_and_remove_worker(ctx: Context) -> float:
