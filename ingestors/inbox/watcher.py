@@ -145,6 +145,8 @@ class InboxWatcher:
     async def run(self, stop: asyncio.Event) -> None:
         await asyncio.to_thread(self.folders.ensure)
         self.folders.lock()
+        # Said only now, so whoever reads it can rely on the folders and the lock.
+        log.info("watching %s", self.folders.inbox)
         try:
             await self._pipeline.sweep_ledger()
             watch = asyncio.create_task(self._watch(stop)) if self.config.watch_events else None

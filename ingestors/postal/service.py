@@ -95,9 +95,7 @@ async def serve(
         on_unit=instruments.unit_done,
     )
     instruments.watch(watcher)
-    log.info(
-        "watching %s (legal receipt: %s)", watcher.folders.inbox, settings.postal_legal_receipt
-    )
+    log.info("postal reader: legal receipt from %s", settings.postal_legal_receipt)
     if on_start is not None:
         on_start(watcher)
     try:

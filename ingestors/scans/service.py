@@ -127,11 +127,7 @@ async def serve(
                 on_unit=instruments.unit_done,
             )
             instruments.watch(watcher)
-            log.info(
-                "watching %s with %d OCR workers",
-                watcher.folders.inbox,
-                reader.tesseract.workers,
-            )
+            log.info("scan watcher: %d OCR workers", reader.tesseract.workers)
             if on_start is not None:
                 on_start(watcher)
             await run_watcher(watcher, stop)
