@@ -116,7 +116,7 @@ def build_app(settings: WorkerSettings) -> faust.App:
         identities=topology.identities, citizens=topology.citizens, places=topology.places
     )
     intake.register(app, topology, outputs, clock)
-    dedup.register(app, topology, deduplicator, outputs)
+    dedup.register(app, topology, deduplicator, outputs, clock)
     cases.register(
         app, topology, build_book(settings), outputs, clock, tick_s=settings.worker_tick_s
     )

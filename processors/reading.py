@@ -21,8 +21,6 @@ from schemas.events import (
     decode_event,
 )
 
-SOURCE = "/processors/reading"
-
 
 @dataclass(frozen=True)
 class Unreadable:
@@ -31,22 +29,33 @@ class Unreadable:
     dead_letter: DeadLettered
 
 
+def dead_letter_at(
+    location: str, *, stage: str, reason: str, detail: str, now: datetime
+) -> DeadLettered:
+    """The dead letter of the message at `location` (topic/partition@offset), which stays
+    there for an operator to read and resubmit."""
+    letter = DeadLetter(
+        stage=stage,
+        source_ref=location,
+        reason=reason,
+        detail=detail[:10_000],
+        received_at=now,
+        raw_location=f"kafka:{location}",
+    )
+    # Named after the location, so a message given up on twice is one dead letter.
+    event_id = sha256(f"deadletter\x00{location}".encode()).hexdigest()[:32]
+    source = "/" + stage.replace(".", "/")
+    return DeadLettered.new(letter, source=source, subject=location, time=now, event_id=event_id)
+
+
 def _read(
     value: bytes | None, expected: tuple[type[Event[Any]], ...], *, location: str, now: datetime
 ) -> Event[Any] | Unreadable:
     def unreadable(reason: str, detail: str) -> Unreadable:
-        letter = DeadLetter(
-            stage="processors.reading",
-            source_ref=location,
-            reason=reason,
-            detail=detail[:10_000],
-            received_at=now,
-            raw_location=f"kafka:{location}",
-        )
-        # Named after the location, so a message read twice is one dead letter.
-        event_id = sha256(f"deadletter\x00{location}".encode()).hexdigest()[:32]
         return Unreadable(
-            DeadLettered.new(letter, source=SOURCE, subject=location, time=now, event_id=event_id)
+            dead_letter_at(
+                location, stage="processors.reading", reason=reason, detail=detail, now=now
+            )
         )
 
     if not value:

@@ -8,17 +8,38 @@ agent asks for the next one, and commits only acked offsets after flushing the p
 (that carries the tables' changelogs), so a crash anywhere before that replays the batch:
 its outputs go out again with the same event ids, and its decisions are taken again from
 the tables as they were.
+
+What goes wrong in a batch (`run_batches`):
+- one event the logic cannot handle (a bug met by one input, a message on an internal
+  topic that is not ours) becomes a dead letter naming where it stays, and the batch is
+  decided again without it: the others go on, nothing is dropped unseen;
+- anything else (a send the broker refused for good) stops the worker at once with
+  `EXIT_BATCH_FAILED` and the batch unacknowledged: like a SIGKILL, which the fault suite
+  proves safe, the batch is read again by whoever next owns its partitions. Faust would
+  otherwise ack the batch on its way out (`Stream.take_events` acks in a `finally`) and
+  commit it unprocessed.
 """
 
+import asyncio
+import logging
+import os
+import traceback
 import weakref
-from collections.abc import AsyncIterator, Iterator, MutableMapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 # Faust writes a table key to the changelog partition of the event being processed, which it
 # finds in this context variable. Events taken in a batch are not "being processed" in the
 # agent's task (Faust sets it in the task that buffers them), so each write names its event.
 from faust.streams import _current_event
+
+from processors.reading import dead_letter_at
+from processors.stages.output import Output, Outputs, event_output
+from schemas import topics
+
+log = logging.getLogger(__name__)
 
 BATCH_MAX = 500
 BATCH_WITHIN_S = 0.02
@@ -32,6 +53,111 @@ def batches(
     """The stream's events, a list at a time, each acked when the agent asks for the next."""
     batched: AsyncIterator[Sequence[Any]] = stream.take_events(max_, within=within)
     return batched
+
+
+EXIT_BATCH_FAILED = 70
+"""The worker's exit status when a batch could not be finished (EX_SOFTWARE)."""
+
+
+class BatchWork(Protocol):
+    """One batch's decisions: the outputs of each event in order, then, once the broker
+    has acknowledged them all, `commit` writes the tables."""
+
+    def outputs(self, event: Any) -> list[Output]: ...
+
+    def commit(self) -> None: ...
+
+
+class Stateless:
+    """The work of a stage that keeps no table: one function from an event to its outputs."""
+
+    def __init__(self, outputs: Callable[[Any], list[Output]]) -> None:
+        self.outputs = outputs
+
+    def commit(self) -> None:
+        pass
+
+
+def decide(
+    batch: Sequence[Any],
+    begin: Callable[[Sequence[Any]], BatchWork],
+    *,
+    stage: str,
+    now: Callable[[], datetime],
+) -> tuple[BatchWork, list[Output]]:
+    """The batch's work and every output to send: the outputs of the events the logic can
+    handle, in order, and a dead letter for each one it cannot. After a failure the batch
+    is decided again from the start without that event, since the failure may have left
+    its mark in the work's pending writes."""
+    live = list(batch)
+    letters: list[Output] = []
+    while True:
+        work = begin(live)
+        sends: list[Output] = []
+        for i, event in enumerate(live):
+            try:
+                sends += work.outputs(event)
+            except Exception as exc:
+                letters.append(failed(event, exc, stage=stage, now=now()))
+                del live[i]
+                break
+        else:
+            return work, letters + sends
+
+
+def failed(event: Any, exc: Exception, *, stage: str, now: datetime) -> Output:
+    location = location_of(event)
+    log.error("dead-lettering %s: stage %s failed on it", location, stage, exc_info=exc)
+    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    detail = f"{type(exc).__name__}: {exc}" + "".join(
+        f" (at {frame.filename}:{frame.lineno})" for frame in where
+    )
+    letter = dead_letter_at(
+        location, stage=f"processors.{stage}", reason="processing_failed", detail=detail, now=now
+    )
+    return event_output(topics.DEADLETTER, letter)
+
+
+async def run_batches(
+    stream: Any,
+    begin: Callable[[Sequence[Any]], BatchWork],
+    outputs: Outputs,
+    *,
+    stage: str,
+    now: Callable[[], datetime],
+) -> None:
+    """An agent's loop: decide each batch, send its outputs, wait for the broker, write the
+    tables; the batch is acked when the loop asks for the next one."""
+    async for batch in batches(stream):
+        try:
+            work, sends = decide(batch, begin, stage=stage, now=now)
+            await outputs.send_all(sends)
+            work.commit()
+        except asyncio.CancelledError:
+            # The worker is stopping: what this batch had sent may be incomplete and its
+            # tables are unwritten, so it is not to be committed.
+            withhold(batch)
+            raise
+        except Exception:
+            withhold(batch)
+            log.critical(
+                "stage %s could not finish a batch of %d events; the worker stops so that "
+                "they are read again",
+                stage,
+                len(batch),
+                exc_info=True,
+            )
+            for handler in logging.getLogger().handlers:
+                handler.flush()
+            os._exit(EXIT_BATCH_FAILED)
+
+
+def withhold(batch: Sequence[Any]) -> None:
+    """Keep the batch's offsets from being committed: Faust's message counts as acked
+    already, so the `take_events` epilogue acks nothing and the consumer never marks it
+    safe to commit."""
+    for event in batch:
+        event.message.acked = True
 
 
 def location_of(event: Any) -> str:

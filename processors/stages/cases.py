@@ -9,6 +9,7 @@ asks the agent.
 """
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import faust
@@ -19,11 +20,10 @@ from processors.cases.commands import AddFollowUp, JoinCase, LinkCase, OpenCase,
 from processors.reading import Unreadable, read_status
 from processors.sla.clock import Clock
 from processors.sla.index import DeadlineIndex
-from processors.stages.batch import WriteBehind, batches, location_of
+from processors.stages.batch import Stateless, WriteBehind, location_of, run_batches
 from processors.stages.output import Output, Outputs, event_output
 from processors.stages.topology import Topology, raw_topic
 from schemas import topics
-from schemas.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,36 @@ class CaseTables:
         self._deadlines.flush()
 
 
+class CommandBatch:
+    """A batch of commands, each applied to its case as the batch's earlier commands left
+    it. The batch's new complaints are classified together (`CaseBook.with_guesses`)."""
+
+    def __init__(
+        self, batch: Sequence[Any], book: CaseBook, tables: CaseTables, clock: Clock
+    ) -> None:
+        self._commands: dict[int, Command | ValidationError] = {}
+        for event in batch:
+            try:
+                self._commands[id(event)] = decode_command(event.value)
+            except ValidationError as exc:  # not ours: a dead letter when its turn comes
+                self._commands[id(event)] = exc
+        readable = (c for c in self._commands.values() if not isinstance(c, ValidationError))
+        self._book = book.with_guesses(readable)
+        self._tables = tables
+        self._clock = clock
+
+    def outputs(self, event: Any) -> list[Output]:
+        cmd = self._commands[id(event)]
+        if isinstance(cmd, ValidationError):
+            raise cmd
+        step = dispatch(self._book, self._tables.record(cmd.case_id), cmd, self._clock.now())
+        self._tables.apply(event, cmd.case_id, step)
+        return [event_output(name, e) for name, e in step.out]
+
+    def commit(self) -> None:
+        self._tables.flush()
+
+
 def register(
     app: faust.App,
     topology: Topology,
@@ -100,38 +130,25 @@ def register(
     status_in = raw_topic(app, topics.STATUS)
     commands_name = topology.commands.get_topic_name()
 
-    def forward(event: Any) -> Output:
+    def forward(event: Any) -> list[Output]:
         read = read_status(event.value, location=location_of(event), now=clock.now())
         if isinstance(read, Unreadable):
-            return event_output(topics.DEADLETTER, read.dead_letter)
+            return [event_output(topics.DEADLETTER, read.dead_letter)]
         command = Report(case_id=read.data.case_id, report=read)
-        return topology.command(command.case_id, encode_command(command))
+        return [topology.command(command.case_id, encode_command(command))]
 
     @app.agent(status_in, name="status-in")
     async def forward_status(stream: Any) -> None:
-        async for batch in batches(stream):
-            await outputs.send_all([forward(event) for event in batch])
+        await run_batches(
+            stream, lambda _batch: Stateless(forward), outputs, stage="status-in", now=clock.now
+        )
 
-    def readable(event: Any) -> Command | None:
-        try:
-            return decode_command(event.value)
-        except ValidationError:
-            log.exception("unreadable command at offset %d; skipped", event.message.offset)
-            return None
+    def begin(batch: Sequence[Any]) -> CommandBatch:
+        return CommandBatch(batch, book, CaseTables(topology.cases, topology.deadlines), clock)
 
     @app.agent(topology.commands, name="cases")
     async def cases(stream: Any) -> None:
-        async for batch in batches(stream):
-            commands = [(event, cmd) for event in batch if (cmd := readable(event)) is not None]
-            batch_book = book.with_guesses(cmd for _, cmd in commands)
-            tables = CaseTables(topology.cases, topology.deadlines)
-            out: list[tuple[str, Event[Any]]] = []
-            for event, cmd in commands:
-                step = dispatch(batch_book, tables.record(cmd.case_id), cmd, clock.now())
-                out += step.out
-                tables.apply(event, cmd.case_id, step)
-            await outputs.send_events(out)
-            tables.flush()
+        await run_batches(stream, begin, outputs, stage="cases", now=clock.now)
 
     @app.timer(interval=tick_s, name="sla-timer")  # type: ignore[untyped-decorator]
     async def tick() -> None:

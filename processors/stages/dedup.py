@@ -23,7 +23,8 @@ from processors.dedup import Deduplicator, NewCase, Related
 from processors.dedup.history import records_for
 from processors.dedup.probe import probe_of
 from processors.dedup.resolver import anonymous_key
-from processors.stages.batch import WriteBehind, batches
+from processors.sla.clock import Clock
+from processors.stages.batch import WriteBehind, run_batches
 from processors.stages.output import Output, Outputs
 from processors.stages.topology import Topology
 from schemas._strict import StrictModel
@@ -52,7 +53,31 @@ class ForPlace(StrictModel):
     forward: Command | None = None
 
 
-def register(app: faust.App, topology: Topology, dedup: Deduplicator, outputs: Outputs) -> None:
+class Decisions:
+    """A batch of one dedup stage: each event decided over the table as the batch's
+    earlier events left it (`WriteBehind`), the table written on `commit`."""
+
+    def __init__(
+        self,
+        table: Any,
+        stage_over: Callable[[WriteBehind], Deduplicator],
+        outputs_of: Callable[[Deduplicator, bytes], list[Output]],
+    ) -> None:
+        self._view = WriteBehind(table)
+        self._stage = stage_over(self._view)
+        self._outputs_of = outputs_of
+
+    def outputs(self, event: Any) -> list[Output]:
+        self._view.for_event(event)
+        return self._outputs_of(self._stage, event.value)
+
+    def commit(self) -> None:
+        self._view.flush()
+
+
+def register(
+    app: faust.App, topology: Topology, dedup: Deduplicator, outputs: Outputs, clock: Clock
+) -> None:
     citizen_topic = topology.citizen.get_topic_name()
     place_topic = topology.place.get_topic_name()
     config = dedup.config
@@ -62,18 +87,15 @@ def register(app: faust.App, topology: Topology, dedup: Deduplicator, outputs: O
         table: Any,
         stage_over: Callable[[WriteBehind], Deduplicator],
         outputs_of: Callable[[Deduplicator, bytes], list[Output]],
+        stage: str,
     ) -> None:
-        """Each batch: decide every event in order over the table as the batch left it,
-        send, wait for the broker, and only then write the table (see `stages.batch`)."""
-        async for batch in batches(stream):
-            view = WriteBehind(table)
-            stage = stage_over(view)
-            sends: list[Output] = []
-            for event in batch:
-                view.for_event(event)
-                sends += outputs_of(stage, event.value)
-            await outputs.send_all(sends)
-            view.flush()
+        await run_batches(
+            stream,
+            lambda _batch: Decisions(table, stage_over, outputs_of),
+            outputs,
+            stage=stage,
+            now=clock.now,
+        )
 
     def to_citizen(stage_a: Deduplicator, value: bytes) -> list[Output]:
         msg = ForCitizen.model_validate_json(value)
@@ -90,7 +112,11 @@ def register(app: faust.App, topology: Topology, dedup: Deduplicator, outputs: O
     @app.agent(topology.resolve, name="dedup-resolve")
     async def resolve(stream: Any) -> None:
         await decide_in_batches(
-            stream, dedup.identities, lambda v: Deduplicator(config, identities=v), to_citizen
+            stream,
+            dedup.identities,
+            lambda v: Deduplicator(config, identities=v),
+            to_citizen,
+            "dedup-resolve",
         )
 
     def to_place(key: str, case_id: str, **content: Any) -> Output:
@@ -117,7 +143,11 @@ def register(app: faust.App, topology: Topology, dedup: Deduplicator, outputs: O
     @app.agent(topology.citizen, name="dedup-citizen")
     async def citizen(stream: Any) -> None:
         await decide_in_batches(
-            stream, dedup.citizens, lambda v: Deduplicator(config, citizens=v), by_citizen
+            stream,
+            dedup.citizens,
+            lambda v: Deduplicator(config, citizens=v),
+            by_citizen,
+            "dedup-citizen",
         )
 
     def by_place(stage_c: Deduplicator, value: bytes) -> list[Output]:
@@ -142,5 +172,5 @@ def register(app: faust.App, topology: Topology, dedup: Deduplicator, outputs: O
     @app.agent(topology.place, name="dedup-place")
     async def place(stream: Any) -> None:
         await decide_in_batches(
-            stream, dedup.places, lambda v: Deduplicator(config, places=v), by_place
+            stream, dedup.places, lambda v: Deduplicator(config, places=v), by_place, "dedup-place"
         )

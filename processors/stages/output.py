@@ -43,6 +43,3 @@ class Outputs:
         pending = [await self._topic(name).send(key=key, value=value) for name, key, value in items]
         if pending:
             await asyncio.gather(*pending)
-
-    async def send_events(self, items: Iterable[tuple[str, Event[Any]]]) -> None:
-        await self.send_all(event_output(name, e) for name, e in items)

@@ -478,6 +478,9 @@ class Sender:
         ]
         await asyncio.gather(*futures)
 
+    async def send_raw(self, topic: str, key: bytes, value: bytes) -> None:
+        await (await self._producer.send(topic, value, key=key))
+
 
 def submission_event(
     ref: str,

@@ -1,7 +1,8 @@
 """Sorting through the real worker and broker: submissions on complaints.intake come out
 routed with the rule that fired; an email and then a fax from the same citizen are one
 case with the merge's evidence; a body's "not ours" on complaints.status re-routes the case,
-and a report the lifecycle refuses goes to the dead letters."""
+and a report the lifecycle refuses goes to the dead letters. A message on an internal topic
+that no stage can handle is a dead letter too, and the worker goes on."""
 
 import random
 import uuid
@@ -10,6 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from processors.stages.topology import internal_topic_name
+from runtime.topics import CASE_COMMANDS, DEDUP_CITIZEN, DEDUP_PLACE
 from schemas import topics
 from schemas.case import CaseStatus, case_id_for
 from schemas.events import (
@@ -316,3 +319,44 @@ async def test_a_merge_right_behind_its_case_is_not_lost_when_the_place_stage_la
         if e.subject != snapshot.subject and both & set(e.data.tracking_ids)
     ]
     assert others == [], "one case, not two"
+
+
+async def test_a_message_no_stage_can_handle_is_a_dead_letter_and_the_worker_goes_on(
+    worker: WorkerProcess, watcher: Watcher, sender: Sender
+) -> None:
+    """Anyone who may write to the broker may write to the worker's internal topics: what
+    they write there must neither stop the worker nor disappear unseen."""
+    tag = marker()
+    for declared in (DEDUP_CITIZEN, DEDUP_PLACE, CASE_COMMANDS):
+        name = internal_topic_name(worker.app_id, declared)
+        await sender.send_raw(
+            name, tag.encode(), b'{"not": "ours", "tag": "' + tag.encode() + b'"}'
+        )
+
+    def letters() -> list[DeadLettered] | None:
+        found = [
+            e
+            for e in watcher.events(topics.DEADLETTER, kind=DeadLettered)
+            if e.data.reason == "processing_failed" and worker.app_id in e.data.source_ref
+        ]
+        return found if len(found) >= 3 else None
+
+    try:
+        found = await watcher.until(letters, 60, "three dead letters")
+    except AssertionError:
+        raise AssertionError(log_of(worker)) from None
+    assert sorted(e.data.stage for e in found) == [
+        "processors.cases",
+        "processors.dedup-citizen",
+        "processors.dedup-place",
+    ]
+    assert all(e.data.detail.startswith("ValidationError") for e in found), found
+
+    submission = submission_event(tag, f"Lampione spento in via Padova [{tag}]", now())
+    await sender.send(topics.INTAKE, submission)
+    case_id = case_id_for(submission.data.submission_id)
+    try:
+        await version(watcher, case_id)
+    except AssertionError:
+        raise AssertionError(log_of(worker)) from None
+    assert worker.proc.poll() is None
