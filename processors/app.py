@@ -105,6 +105,10 @@ def build_app(settings: WorkerSettings) -> faust.App:
         topic_disable_leader=True,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        # A produce request carries one batch per partition, and one request is in flight
+        # per broker: with the default 16 KB a single-partition stage's batch of a few
+        # hundred ~1.5 KB events waits for dozens of round trips.
+        producer_max_batch_size=512 * 1024,
         broker_commit_interval=1.0,
     )
     # Before the topics: Faust 0.15.3's own consumer loses messages in a rebalance.

@@ -1,6 +1,5 @@
-"""What an agent does when its logic fails on one event of a batch (a dead letter for that
-event, the batch decided again without it), and how a batch that cannot be finished is kept
-from being committed (Faust's own message, seen as acked already)."""
+"""What an agent does when its logic fails on one event of a batch: a dead letter for that
+event, and the batch decided again without it."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -8,7 +7,7 @@ from typing import Any
 
 from faust.types.tuples import Message
 
-from processors.stages.batch import decide, withhold
+from processors.stages.batch import decide
 from processors.stages.output import Output
 from schemas import topics
 from schemas.events import DeadLettered, decode_event
@@ -81,12 +80,3 @@ def test_the_same_failure_read_again_is_the_same_dead_letter() -> None:
     _w, [once] = decide(batch, lambda _e: Tally(), stage="cases", now=lambda: NOW)
     _w, [again] = decide(batch, lambda _e: Tally(), stage="cases", now=lambda: NOW)
     assert decode_event(once[2]).id == decode_event(again[2]).id
-
-
-def test_a_withheld_message_is_never_acked_by_faust() -> None:
-    kept, withheld = message(1, b"a"), message(2, b"b")
-    withhold([Event(withheld)])
-    # Faust's epilogue acks each event of the batch; the consumer marks an offset safe to
-    # commit only when the message's own ack says it was the final one.
-    assert kept.ack(None) is True  # type: ignore[arg-type]
-    assert withheld.ack(None) is False  # type: ignore[arg-type]
