@@ -17,6 +17,7 @@ from processors.classify import Classifier, routing_confidence
 from processors.classify.model import MODEL_DIR
 from processors.consumer import install as install_consumer
 from processors.dedup import Deduplicator
+from processors.recovery import BulkTableManager
 from processors.routing import load_rules
 from processors.settings import WorkerSettings
 from processors.sla.clock import Clock, ScaledClock, SystemClock
@@ -110,6 +111,9 @@ def build_app(settings: WorkerSettings) -> faust.App:
         # hundred ~1.5 KB events waits for dozens of round trips.
         producer_max_batch_size=512 * 1024,
         broker_commit_interval=1.0,
+        # Tables recover from their changelogs a fetched batch at a time, not record by
+        # record (processors.recovery).
+        TableManager=BulkTableManager,
     )
     # Before the topics: Faust 0.15.3's own consumer loses messages in a rebalance.
     install_consumer(app)

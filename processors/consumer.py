@@ -126,7 +126,32 @@ class SafeConsumer(faust_aiokafka.Consumer):
             # still being handed out. Every stop is followed by the seek that ends the
             # rebalance or the seek under way, which fetches these records again.
             return None, active
+        if records and self.app.flow_control.is_active():
+            # Where the conductor would deliver them one by one (flow active), and with no
+            # await from the check to the last record applied.
+            records = self._recover_in_bulk(records, active)
         return records, active
+
+    def _recover_in_bulk(self, records: _Records, active: set[TP] | None) -> _Records:
+        """Hand each changelog partition's records to the table recovery at once
+        (`processors.recovery`); the records it leaves go Faust's own way."""
+        take = getattr(self.app.tables.recovery, "take", None)  # a BulkRecovery's
+        if take is None:
+            return records
+        left: dict[TP, list[Any]] = {}
+        for tp, batch in records.items():
+            if (
+                batch
+                and (active is None or tp in active)
+                and self._is_changelog_tp(tp)
+                and take(tp, batch, self._to_message)
+            ):
+                # As the fetcher loop notes each record it hands out.
+                self._read_offset[tp] = batch[-1].offset
+                self.app.monitor.track_tp_end_offset(tp, self.highwater(tp))
+            else:
+                left[tp] = batch
+        return left
 
     def _note_fetched(self, tp: TP, offsets: list[int]) -> None:
         batch = fetched(self._position.get(tp), offsets)
