@@ -224,8 +224,7 @@ def recovery_seconds(log: str) -> float:
     """From Faust's first report of the changelogs' highwaters to 'Recovery complete'."""
     lines = log.splitlines()
     start = next(ln for ln in lines if "Highwater for active changelog partitions" in ln)
-    # "[^---Recovery]" with Faust's own class, "[^---BulkRecovery]" with ours.
-    done = next(ln for ln in lines if "Recovery]: Recovery complete" in ln)
+    done = next(ln for ln in lines if "[^---Recovery]: Recovery complete" in ln)
     return (when(done) - when(start)).total_seconds()
 
 

@@ -63,6 +63,11 @@ def unseen(records: Sequence[Any], seen: int | None) -> Sequence[Any]:
 class BulkRecovery(Recovery):
     """Faust's `Recovery`, with `take` for a whole batch of one changelog partition."""
 
+    @property
+    def shortlabel(self) -> str:
+        # Logs as Faust's ("[^---Recovery]: Worker ready"): tests and operators read them.
+        return "Recovery"
+
     def take(self, tp: TP, records: Sequence[Any], to_message: ToMessage) -> bool:
         """Apply `records` (aiokafka records of changelog partition `tp`, in offset order);
         False if they are left to Faust's own path."""
