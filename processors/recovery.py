@@ -36,6 +36,7 @@ a standby partition's records are applied per fetched batch rather than once 1,0
 queued (`standby_buffer_size`), so a standby copy lags less.
 """
 
+import gc
 from collections.abc import Callable, Sequence
 from time import monotonic
 from typing import Any
@@ -62,6 +63,24 @@ def unseen(records: Sequence[Any], seen: int | None) -> Sequence[Any]:
 
 class BulkRecovery(Recovery):
     """Faust's `Recovery`, with `take` for a whole batch of one changelog partition."""
+
+    _gc_paused = False
+
+    def _set_recovery_started(self) -> None:
+        super()._set_recovery_started()
+        # While the tables fill, every full collection of the cyclic GC walks everything
+        # recovered so far (1.1 million tracked objects at 50,000 cases: 18 full
+        # collections, 5 s, 80 objects freed). Records are freed by reference counting;
+        # automatic collections resume when the recovery ends.
+        if gc.isenabled():
+            gc.disable()
+            self._gc_paused = True
+
+    def _set_recovery_ended(self) -> None:
+        super()._set_recovery_ended()
+        if self._gc_paused:
+            self._gc_paused = False
+            gc.enable()
 
     @property
     def shortlabel(self) -> str:
@@ -97,26 +116,28 @@ class BulkRecovery(Recovery):
     def _events(
         self, table: CollectionT, tp: TP, records: Sequence[Any], to_message: ToMessage
     ) -> list[EventT]:
-        """Decoded as the conductor decodes them: the changelog topic's schema."""
+        """Decoded as the conductor decodes them: the changelog topic's schema and the
+        app's serializers (`Schema.loads_key`, `loads_value`), and `app.create_event`."""
         app = self.app
         schema = table.changelog_topic.schema
-        loads_key = app.serializers.loads_key
-        loads_value = app.serializers.loads_value
-        create_event = app.create_event
+        loads_key, loads_value = app.serializers.loads_key, app.serializers.loads_value
+        key_type, key_serializer = schema.key_type, schema.key_serializer
+        value_type, value_serializer = schema.value_type, schema.value_serializer
         allow_empty = schema.allow_empty
+        event = app.conf.Event  # what `app.create_event` makes, looked up once
         events = []
         for record in records:
             message = to_message(tp, record)
             try:
-                key = schema.loads_key(app, message, loads=loads_key)
+                key = loads_key(key_type, message.key, serializer=key_serializer)
                 if message.value is None and allow_empty:
                     value = None
                 else:
-                    value = schema.loads_value(app, message, loads=loads_value)
+                    value = loads_value(value_type, message.value, serializer=value_serializer)
             except (KeyDecodeError, ValueDecodeError) as exc:
                 self.log.warning("Recovery skips %r offset %r: %r", tp, record.offset, exc)
                 continue
-            events.append(create_event(key, value, message.headers, message))
+            events.append(event(app, key, value, message.headers, message))
         return events
 
     def _after_batch(self) -> None:
