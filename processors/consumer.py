@@ -36,6 +36,10 @@ release. The consumer here changes four things and nothing else:
 - the offset to commit counts only from the committed offset, acknowledged offsets and
   those gaps (`processors.offsets.committable`).
 
+One more, for speed: the changelog records of a batch fetched while the flow is active go
+to the table recovery a partition at a time (`processors.recovery.BulkRecovery.take`), not
+one by one through the fetcher loop and the conductor.
+
 At worst a message is read twice, never lost: the stages are idempotent by event id. The
 cost: a seek that stops the flow can cut short a batch of standby changelog records, which
 a memory store (ours) does not mind, since a table taken over is read from its changelog's
