@@ -37,7 +37,6 @@ KEY = "bench-key-0123456789"
 BENCH_TOPIC = "sportello.bench.intake"
 
 
-
 def wait_healthy(port: int) -> None:
     """Until the server on `port` answers /healthz (at most about 20 s)."""
     for _ in range(100):
@@ -46,6 +45,7 @@ def wait_healthy(port: int) -> None:
             return
         except OSError:
             time.sleep(0.2)
+
 
 def serve(port: int, on_ready: Callable[[], None] | None = None) -> None:
     """The real web intake with one extra route, /bench/noop, on the same app; `on_ready`
@@ -209,9 +209,11 @@ def main() -> None:
     results: dict[str, list[Any]] = {name: [] for name, _, _ in runs}
     try:
         wait_healthy(port)
-        # Interleaved rounds, so that a change in the machine's load hits every run alike.
-        for _ in range(args.rounds):
-            for name, path, keyed in runs:
+        # Interleaved rounds, so that a change in the machine's load hits every run alike,
+        # each round in another order, so that no run always comes first after the start
+        # or right after the keyed run's writes (PostgreSQL and Kafka still busy with them).
+        for n in range(args.rounds):
+            for name, path, keyed in runs[n % len(runs) :] + runs[: n % len(runs)]:
                 cpu = _cpu_seconds(server.pid)
                 r = _run_load(port, path, args.seconds, args.connections, keyed)
                 r["cpu_us"] = 1e6 * (_cpu_seconds(server.pid) - cpu) / max(1, r["all_requests"])
