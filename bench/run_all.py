@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 # name, module, default arguments
 BENCHES: list[tuple[str, str, str]] = [
     ("kafka", "bench.kafka_baselines", "--bootstrap {bootstrap} --records 100000 --rounds 2"),
-    ("web", "bench.bench_web", "--seconds 4 --rounds 2 --connections 32"),
+    ("web", "bench.bench_web", "--seconds 3 --rounds 3 --connections 32"),
     ("smtp", "bench.bench_smtp", "--kafka {bootstrap} --messages 600"),
     ("sink", "bench.bench_sink", "--bootstrap {bootstrap} --copies 2 --seconds 10 --rate 200"),
     ("classify", "bench.bench_classify", "--texts 1000"),

@@ -60,6 +60,12 @@ class Publisher:
         self._observer = observer
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
+        # The publish deadline (see `_send_all_now`): each publishing task with its deadline,
+        # oldest first, and the tasks cancelled for missing theirs.
+        self._deadlines: dict[asyncio.Task[Any], float] = {}
+        self._expired: set[asyncio.Task[Any]] = set()
+        self._watch: asyncio.TimerHandle | None = None
+        self._watch_loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self) -> None:
         """Connect now if the broker answers; otherwise the first publish retries."""
@@ -69,6 +75,9 @@ class Publisher:
             log.warning("Kafka is not reachable yet (%s); will retry on first publish", exc)
 
     async def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
         async with self._lock:
             if self._producer is not None:
                 producer, self._producer = self._producer, None
@@ -99,18 +108,61 @@ class Publisher:
     async def _send_all_now(self, messages: Sequence[tuple[str, bytes, bytes]]) -> None:
         producer = self._producer or await self._ensure_started()
         cluster = producer.client.cluster
+        task = asyncio.current_task()
+        assert task is not None
+        self._deadlines[task] = self._watching(task.get_loop()) + self._timeout_s
         try:
-            # A deadline on this task rather than `wait_for`'s task of its own: one task and
-            # one timer fewer per message, which the web intake pays on every request.
-            async with asyncio.timeout(self._timeout_s):
-                futures = [
-                    await producer.send(t, v, key=k, partition=_partition(cluster, t, k))
-                    for t, k, v in messages
-                ]
-                await (futures[0] if len(futures) == 1 else asyncio.gather(*futures))
-        except (KafkaError, TimeoutError) as exc:
+            futures = [
+                await producer.send(t, v, key=k, partition=_partition(cluster, t, k))
+                for t, k, v in messages
+            ]
+            await (futures[0] if len(futures) == 1 else asyncio.gather(*futures))
+        except KafkaError as exc:
             await self._reset(producer)
             raise BrokerUnavailable(str(exc) or type(exc).__name__) from exc
+        except asyncio.CancelledError:
+            # Ours (`_expire_overdue`) and no other cancellation pending: the deadline passed.
+            if task not in self._expired or task.uncancel() > 0:
+                raise
+            await self._reset(producer)
+            raise BrokerUnavailable(f"no acknowledgement within {self._timeout_s:g} s") from None
+        finally:
+            self._deadlines.pop(task, None)
+            self._expired.discard(task)
+
+    def _watching(self, loop: asyncio.AbstractEventLoop) -> float:
+        """Make sure `_expire_overdue` runs while publishes are pending; return the time.
+
+        One timer for every publish in progress rather than one each (`asyncio.timeout`):
+        arming and cancelling a timer per request, and the timer heap that grows with the
+        cancelled ones, cost the web intake more than its own code did. A publish is
+        refused between `timeout_s` and `timeout_s + _tick_s()` after it began."""
+        if self._watch is None or self._watch_loop is not loop:
+            self._watch = loop.call_later(self._tick_s(), self._expire_overdue)
+            self._watch_loop = loop
+        return loop.time()
+
+    def _tick_s(self) -> float:
+        return min(0.5, self._timeout_s / 8)
+
+    def _expire_overdue(self) -> None:
+        """Cancel the publishes past their deadline; `_send_all_now` turns that cancellation
+        into `BrokerUnavailable`, as `asyncio.timeout` would (the same uncancel rules)."""
+        loop = self._watch_loop
+        assert loop is not None
+        self._watch = None
+        now = loop.time()
+        overdue = []
+        for task, deadline in self._deadlines.items():  # oldest first: one timeout for all
+            if deadline > now:
+                break
+            overdue.append(task)
+        for task in overdue:
+            del self._deadlines[task]
+            self._expired.add(task)
+            task.cancel()
+        if self._deadlines:
+            self._watch = loop.call_later(self._tick_s(), self._expire_overdue)
 
     async def _ensure_started(self) -> AIOKafkaProducer:
         async with self._lock:

@@ -13,11 +13,12 @@ client retries and than the pipeline takes to open the case) and then `purge`d.
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 import asyncpg
 
@@ -89,16 +90,17 @@ class _Claim:
     now: datetime
 
 
-def _columns(claims: Sequence[_Claim]) -> list[list[Any]]:
-    return [
-        [c.client_id for c in claims],
-        [c.key for c in claims],
-        [c.fingerprint for c in claims],
-        [c.tracking_id for c in claims],
-        [c.now for c in claims],
-        [c.channel for c in claims],
-        [c.service_code for c in claims],
-    ]
+def _rows(claims: Sequence[_Claim]) -> str:
+    """The claims as one JSON array of rows, which SQL reads with jsonb_array_elements:
+    encoding seven parameter arrays element by element cost the intake's one thread more
+    than PostgreSQL takes to read the JSON."""
+    return json.dumps(
+        [
+            (c.client_id, c.key, c.fingerprint, c.tracking_id, c.now.isoformat(), c.channel,
+             c.service_code)
+            for c in claims
+        ]
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -157,15 +159,15 @@ class ReceiptStore:
                 for r in await conn.fetch(
                     "insert into web_intake_receipts as r (client_id, idempotency_key,"
                     " fingerprint, tracking_id, state, claimed_at, channel, service_code)"
-                    " select c, k, f, t, 'pending', n, ch, sc from unnest($1::text[],"
-                    " $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[],"
-                    " $7::text[]) as u(c, k, f, t, n, ch, sc)"
+                    " select c, k, f, t, 'pending', n, ch, sc from"
+                    " (select r->>0 c, r->>1 k, r->>2 f, r->>3 t, (r->>4)::timestamptz n, r->>5 ch,"
+                    " r->>6 sc from jsonb_array_elements($1::jsonb) r) u"
                     " on conflict (client_id, idempotency_key) do update"
                     " set claimed_at = excluded.claimed_at"
                     " where r.state = 'pending' and r.fingerprint = excluded.fingerprint"
-                    " and r.claimed_at < $8"
+                    " and r.claimed_at < $2"
                     " returning client_id, idempotency_key",
-                    *_columns(firsts),
+                    _rows(firsts),
                     min(c.now for c in firsts) - self._lease,
                 )
             }
@@ -278,10 +280,11 @@ class ReceiptStore:
             await conn.execute(
                 "insert into web_intake_receipts (client_id, idempotency_key, fingerprint,"
                 " tracking_id, state, claimed_at, accepted_at, channel, service_code)"
-                " select c, k, f, t, 'accepted', n, n, ch, sc from unnest($1::text[],"
-                " $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[],"
-                " $7::text[]) as u(c, k, f, t, n, ch, sc) on conflict do nothing",
-                *_columns(records),
+                " select c, k, f, t, 'accepted', n, n, ch, sc from"
+                " (select r->>0 c, r->>1 k, r->>2 f, r->>3 t, (r->>4)::timestamptz n, r->>5 ch,"
+                " r->>6 sc from jsonb_array_elements($1::jsonb) r) u"
+                " on conflict do nothing",
+                _rows(records),
             )
         return [None] * len(records)
 
