@@ -139,7 +139,8 @@ class SafeConsumer(faust_aiokafka.Consumer):
     def _recover_in_bulk(self, records: _Records, active: set[TP] | None) -> _Records:
         """Hand each changelog partition's records to the table recovery at once
         (`processors.recovery`); the records it leaves go Faust's own way."""
-        take = getattr(self.app.tables.recovery, "take", None)  # a BulkRecovery's
+        recovery = getattr(self.app.tables, "recovery", None)
+        take = getattr(recovery, "take", None)  # a BulkRecovery's
         if take is None:
             return records
         left: dict[TP, list[Any]] = {}

@@ -39,7 +39,7 @@ queued (`standby_buffer_size`), so a standby copy lags less.
 import gc
 from collections.abc import Callable, Sequence
 from time import monotonic
-from typing import Any
+from typing import Any, cast
 
 import faust
 from faust.exceptions import KeyDecodeError, ValueDecodeError
@@ -115,7 +115,7 @@ class BulkRecovery(Recovery):
 
     def _events(
         self, table: CollectionT, tp: TP, records: Sequence[Any], to_message: ToMessage
-    ) -> list[EventT]:
+    ) -> list[EventT[Any]]:
         """Decoded as the conductor decodes them: the changelog topic's schema and the
         app's serializers (`Schema.loads_key`, `loads_value`), and `app.create_event`."""
         app = self.app
@@ -124,7 +124,8 @@ class BulkRecovery(Recovery):
         key_type, key_serializer = schema.key_type, schema.key_serializer
         value_type, value_serializer = schema.value_type, schema.value_serializer
         allow_empty = schema.allow_empty
-        event = app.conf.Event  # what `app.create_event` makes, looked up once
+        # What `app.create_event` makes, looked up once.
+        event = cast(Callable[..., EventT[Any]], app.conf.Event)
         events = []
         for record in records:
             message = to_message(tp, record)

@@ -231,7 +231,9 @@ def _by_type() -> TypeAdapter[AnyEvent]:
         else Annotated[Union[tuple(classes)], Field(discriminator="schemaversion")]  # noqa: UP007
         for classes in versions.values()
     ]
-    return TypeAdapter(Annotated[Union[tuple(members)], Field(discriminator="type")])  # noqa: UP007
+    by_type: Any = Annotated[Union[tuple(members)], Field(discriminator="type")]  # noqa: UP007
+    adapter: TypeAdapter[AnyEvent] = TypeAdapter(by_type)
+    return adapter
 
 
 _BY_TYPE = _by_type()
