@@ -23,6 +23,7 @@ from processors.settings import WorkerSettings
 from processors.sla.clock import Clock, ScaledClock, SystemClock
 from processors.sla.policy import load_policies
 from processors.stages import cases, dedup, intake, metrics
+from processors.stages.batch import BATCH_MAX
 from processors.stages.output import Outputs
 from processors.stages.topology import build_topology
 from processors.taxonomy import load_taxonomy
@@ -117,6 +118,10 @@ def build_app(settings: WorkerSettings) -> faust.App:
     )
     # Before the topics: Faust 0.15.3's own consumer loses messages in a rebalance.
     install_consumer(app)
+    # Faust stops handing out messages while more than this many table writes wait to be
+    # sent (100 by default), then drains them in steps that each wait up to 0.1 s: a batch
+    # of a few hundred events writes more than that at once, and every stage stalled.
+    app.producer.buffer.max_messages = 10 * BATCH_MAX
     topology = build_topology(app, settings.topic_partitions)
     outputs = Outputs(app)
     clock = worker_clock(settings)
