@@ -54,6 +54,7 @@ from ingestors.web.open311 import (
     statuses_for,
 )
 from ingestors.web.problems import Problem
+from ingestors.web.receipts import Receipt
 from runtime.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -263,6 +264,15 @@ async def _listing(
     # its last 90 days rather than refused.
     since = max(start or until - _MAX_WINDOW, until - _MAX_WINDOW)
     code = request.query.get("service_code", "").strip() or None
+    # Receipts first, then which of them have a case, then the cases: a case the sink stores
+    # meanwhile is then either among the cases or still shown as its receipt, never missed.
+    receipts: list[Receipt] = []
+    if statuses is None or "received" in statuses:
+        receipts = await ctx.receipts.recent(
+            since=since, until=until, service_code=code, limit=_MAX_RESULTS
+        )
+        with_case = await ctx.reader.cases([r.tracking_id for r in receipts])
+        receipts = [r for r in receipts if r.tracking_id not in with_case]
     cases = await ctx.reader.opened_between(
         since=since, until=until, statuses=statuses, category=code, limit=_MAX_RESULTS
     )
@@ -277,18 +287,14 @@ async def _listing(
         )
         for c in cases
     ]
-    if statuses is None or "received" in statuses:
-        receipts = await ctx.receipts.recent(
-            since=since, until=until, service_code=code, limit=_MAX_RESULTS
+    listed = {v.service_request_id for v in views if v is not None}
+    views += [
+        request_view(
+            r.tracking_id, None, r, bodies=ctx.bodies, categories=ctx.categories, locale=locale
         )
-        with_case = await ctx.reader.cases([r.tracking_id for r in receipts])
-        views += [
-            request_view(
-                r.tracking_id, None, r, bodies=ctx.bodies, categories=ctx.categories, locale=locale
-            )
-            for r in receipts
-            if r.tracking_id not in with_case
-        ]
+        for r in receipts
+        if r.tracking_id not in listed
+    ]
     found = [v for v in views if v is not None]
     found.sort(key=lambda v: v.requested_datetime, reverse=True)
     return found[:_MAX_RESULTS]
