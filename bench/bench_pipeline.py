@@ -4,7 +4,8 @@ beside a bare aiokafka produce→consume loop and a bare consume→parse→produ
 before and after it in the same invocation.
 
     .venv/bin/python -m bench.bench_pipeline [--bootstrap HOST:PORT --dsn DSN]
-        [--burst 1500] [--step-s 30] [--warm-up-s 5] [--soak-s 0]
+        [--fractions 25,50,75,100 | --rates 30,45,60] [--burst 1500] [--step-s 30]
+        [--warm-up-s 5] [--soak-s 0]
 
 Without `--bootstrap`/`--dsn` it starts a private broker and PostgreSQL cluster of its own
 (never the shared ones); with them, they must be private too. The services run under
@@ -126,8 +127,13 @@ async def run(args: argparse.Namespace, bootstrap: str, dsn: str, workdir: Path)
                   f"routed {top.routed_per_s:,.1f}/s, stored {top.stored_per_s:,.1f}/s",
                   flush=True)  # fmt: skip
             steps: list[tuple[float, StepResult]] = []
-            for fraction in fractions:
-                rate = max(1.0, fraction * top.per_s)
+            rates = (
+                [float(r) for r in args.rates.split(",")]
+                if args.rates
+                else [max(1.0, f * top.per_s) for f in fractions]
+            )
+            for rate in rates:
+                fraction = rate / top.per_s
                 s = await step(pipeline, rate, args.step_s, args.warm_up_s, args.drain_s)
                 steps.append((fraction, s))
                 print(f"  {fraction:4.0%} = {rate:7,.1f}/s: {describe(s)}", flush=True)
@@ -170,6 +176,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--bootstrap", help="a private broker (default: start one)")
     p.add_argument("--dsn", help="a private PostgreSQL database, migrated")
     p.add_argument("--fractions", default="25,50,75,100")
+    # Fixed rates instead of fractions: to compare two builds at the same load, since the
+    # burst's maximum moves with the machine's mood.
+    p.add_argument("--rates", help="steps at these submissions/s, e.g. 30,45,60")
     p.add_argument("--burst", type=int, default=1500)
     p.add_argument("--burst-rate", type=float, default=400.0)
     p.add_argument("--step-s", type=float, default=30.0)
