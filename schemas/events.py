@@ -214,9 +214,6 @@ else:
         ),
     ]
 
-_ANY_EVENT: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
-
-
 def _by_type() -> TypeAdapter[AnyEvent]:
     """`AnyEvent` for reading JSON, picked by `type` and then, where a type has several
     versions, by `schemaversion`. The same events as `AnyEvent`, about four times faster:

@@ -103,6 +103,13 @@ def _rows(claims: Sequence[_Claim]) -> str:
     )  # fmt: skip
 
 
+# `_rows`'s JSON array ($1) as a table of claims: c, k, f, t, n, ch, sc.
+_CLAIM_ROWS = (
+    "(select r->>0 c, r->>1 k, r->>2 f, r->>3 t, (r->>4)::timestamptz n, r->>5 ch, r->>6 sc"
+    " from jsonb_array_elements($1::jsonb) r) u"
+)
+
+
 @dataclass(frozen=True)
 class _Accept:
     client_id: str
@@ -157,11 +164,9 @@ class ReceiptStore:
             won = {
                 (r["client_id"], r["idempotency_key"])
                 for r in await conn.fetch(
-                    "insert into web_intake_receipts as r (client_id, idempotency_key,"
+                    "insert into web_intake_receipts as r (client_id, idempotency_key,"  # noqa: S608
                     " fingerprint, tracking_id, state, claimed_at, channel, service_code)"
-                    " select c, k, f, t, 'pending', n, ch, sc from"
-                    " (select r->>0 c, r->>1 k, r->>2 f, r->>3 t, (r->>4)::timestamptz n, r->>5 ch,"
-                    " r->>6 sc from jsonb_array_elements($1::jsonb) r) u"
+                    f" select c, k, f, t, 'pending', n, ch, sc from {_CLAIM_ROWS}"
                     " on conflict (client_id, idempotency_key) do update"
                     " set claimed_at = excluded.claimed_at"
                     " where r.state = 'pending' and r.fingerprint = excluded.fingerprint"
@@ -278,11 +283,9 @@ class ReceiptStore:
     async def _record_all(self, records: list[_Claim]) -> list[None]:
         async with self._conn() as conn:
             await conn.execute(
-                "insert into web_intake_receipts (client_id, idempotency_key, fingerprint,"
+                "insert into web_intake_receipts (client_id, idempotency_key, fingerprint,"  # noqa: S608
                 " tracking_id, state, claimed_at, accepted_at, channel, service_code)"
-                " select c, k, f, t, 'accepted', n, n, ch, sc from"
-                " (select r->>0 c, r->>1 k, r->>2 f, r->>3 t, (r->>4)::timestamptz n, r->>5 ch,"
-                " r->>6 sc from jsonb_array_elements($1::jsonb) r) u"
+                f" select c, k, f, t, 'accepted', n, n, ch, sc from {_CLAIM_ROWS}"
                 " on conflict do nothing",
                 _rows(records),
             )
