@@ -22,6 +22,11 @@ Then:
 
 Both rates are taken from the output records' own timestamps (first to last output), so
 neither side is charged its start-up; the ratio is worker / baseline (goal: at least 50%).
+
+4. with `--rate R`, the same mix again at R submissions/s for `--paced-s` seconds, open
+   loop. The worker's CPU time (user + system, from /proc) per submission, in the burst of
+   step 3 and paced, says what a submission costs when the stages' batches are full and
+   when each batch holds a submission or two.
 """
 
 import argparse
@@ -57,6 +62,7 @@ from tests.integration.pipeline.support import (
     PARTITIONS,
     PrivateKafka,
     Sender,
+    WorkerProcess,
     create_public_topics,
     prepare_app,
     start_worker,
@@ -134,18 +140,44 @@ async def end_offsets(bootstrap: str, name: str) -> dict[int, int]:
         await consumer.stop()
 
 
-async def publish(bootstrap: str, events: list[SubmissionReceived]) -> None:
+async def publish(
+    bootstrap: str, events: list[SubmissionReceived], rate: float | None = None
+) -> None:
+    """All at once, or open loop at `rate` per second (event n due at start + n / rate)."""
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=20
     )
     await producer.start()
     try:
-        futures = [
-            await producer.send(topics.INTAKE, e.to_json(), key=e.subject.encode()) for e in events
-        ]
+        futures = []
+        start = time.perf_counter()
+        for n, e in enumerate(events):
+            if rate is not None and (wait := start + n / rate - time.perf_counter()) > 0:
+                await asyncio.sleep(wait)
+            futures.append(await producer.send(topics.INTAKE, e.to_json(), key=e.subject.encode()))
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far (/proc/<pid>/stat, fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def until_caught_up(
+    bootstrap: str, app_id: str, worker: WorkerProcess, limit_s: float
+) -> float:
+    """Seconds until the worker's group has committed all it was given."""
+    started = time.perf_counter()
+    while not await caught_up(bootstrap, app_id):
+        if worker.proc.poll() is not None:
+            raise SystemExit(f"the worker exited:\n{worker.text()[-3000:]}")
+        if time.perf_counter() - started > limit_s:
+            raise SystemExit(f"the worker did not finish:\n{worker.text()[-3000:]}")
+        await asyncio.sleep(0.5)
+    return time.perf_counter() - started
 
 
 async def output_times(
@@ -274,7 +306,9 @@ async def caught_up(bootstrap: str, app_id: str) -> bool:
     return all(committed.get(tp) is not None and committed[tp].offset >= ends[tp] for tp in tps)
 
 
-async def run(bootstrap: str, n: int, workdir: Path) -> None:
+async def run(
+    bootstrap: str, n: int, workdir: Path, rate: float | None = None, paced_s: float = 30.0
+) -> None:
     await create_public_topics(bootstrap)
     tag = uuid.uuid4().hex[:10]
     events = city_mix(n, tag)
@@ -303,15 +337,31 @@ async def run(bootstrap: str, n: int, workdir: Path) -> None:
         # As in a deployment that has been running (see the tests' `warm_up`).
         await warm_up(bootstrap, app_id, sender)
         cases_start = await end_offsets(bootstrap, topics.CASES)
+        cpu_before = cpu_seconds(worker.proc.pid)
         started = time.perf_counter()
         await publish(bootstrap, events)
-        while not await caught_up(bootstrap, app_id):
-            if worker.proc.poll() is not None:
-                raise SystemExit(f"the worker exited:\n{worker.text()[-3000:]}")
-            if time.perf_counter() - started > 60 + n / 10:
-                raise SystemExit(f"the worker did not finish:\n{worker.text()[-3000:]}")
-            await asyncio.sleep(0.5)
+        await until_caught_up(bootstrap, app_id, worker, 60 + n / 10)
         wall = time.perf_counter() - started
+        burst_cpu = cpu_seconds(worker.proc.pid) - cpu_before
+        print(f"worker CPU in the burst: {burst_cpu:.1f} s, {burst_cpu / n * 1000:.2f} ms "
+              f"per message")  # fmt: skip
+        if rate is not None:
+            # Another tag, so that the burst's figures below count the burst's snapshots only.
+            paced = city_mix(round(rate * paced_s), uuid.uuid4().hex[:10])
+            cpu_before = cpu_seconds(worker.proc.pid)
+            await asyncio.sleep(10)
+            idle = (cpu_seconds(worker.proc.pid) - cpu_before) / 10
+            print(f"worker idle: {idle:.1%} of a core")
+            cpu_before = cpu_seconds(worker.proc.pid)
+            paced_started = time.perf_counter()
+            await publish(bootstrap, paced, rate)
+            lag_s = await until_caught_up(bootstrap, app_id, worker, 60 + len(paced) / 10)
+            paced_cpu = cpu_seconds(worker.proc.pid) - cpu_before
+            print(f"paced at {rate:g}/s for {time.perf_counter() - paced_started - lag_s:.1f} s "
+                  f"(caught up {lag_s:.1f} s after the last): worker CPU {paced_cpu:.1f} s, "
+                  f"{paced_cpu / len(paced) * 1000:.2f} ms per message, "
+                  f"{paced_cpu / len(paced) / (burst_cpu / n):.1f}x the burst's; less idling: "
+                  f"{(paced_cpu - idle * paced_s) / len(paced) * 1000:.2f} ms")  # fmt: skip
     finally:
         await sender.stop()
         worker.stop()
@@ -343,17 +393,20 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--submissions", type=int, default=3000)
     parser.add_argument("--bootstrap", default=os.environ.get("SPORTELLO_PIPELINE_TEST_KAFKA"))
+    parser.add_argument("--rate", type=float, help="then the same mix paced at this rate")
+    parser.add_argument("--paced-s", type=float, default=30.0)
     args = parser.parse_args()
+    paced = {"rate": args.rate, "paced_s": args.paced_s}
     with tempfile.TemporaryDirectory(prefix="bench-sorting-") as tmp:
         if args.bootstrap:
-            await run(args.bootstrap, args.submissions, Path(tmp))
+            await run(args.bootstrap, args.submissions, Path(tmp), **paced)
             return
         broker = PrivateKafka(Path(tmp) / "kafka")
         started = time.perf_counter()
         await broker.start()
         print(f"private broker on {broker.bootstrap} ({time.perf_counter() - started:.0f} s)")
         try:
-            await run(broker.bootstrap, args.submissions, Path(tmp))
+            await run(broker.bootstrap, args.submissions, Path(tmp), **paced)
         finally:
             await broker.stop()
 
