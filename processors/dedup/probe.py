@@ -32,9 +32,11 @@ class Probe:
         return fingerprint(self.text)
 
 
-def probe_of(submission: Submission) -> Probe:
+def probe_of(submission: Submission, fingerprint: Fingerprint | None = None) -> Probe:
+    """The probe of `submission`; with the `fingerprint` an earlier stage computed of it
+    (`computed_fingerprint`), which is then not computed again."""
     text = f"{submission.subject}\n{submission.text}" if submission.subject else submission.text
-    return Probe(
+    probe = Probe(
         submission_id=submission.submission_id,
         channel=submission.channel,
         at=submission.received_at.timestamp(),
@@ -42,6 +44,15 @@ def probe_of(submission: Submission) -> Probe:
         text=text,
         place=place_of(submission.location),
     )
+    if fingerprint is not None:
+        vars(probe)["fingerprint"] = fingerprint  # where cached_property keeps its value
+    return probe
+
+
+def computed_fingerprint(probe: Probe) -> Fingerprint | None:
+    """The probe's fingerprint if something has asked for it, to pass on to the next stage
+    with the submission; None if nothing has (passing it on must not cost its computing)."""
+    return vars(probe).get("fingerprint")
 
 
 def place_state(place: PlaceInfo) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import faust
+from pydantic import ConfigDict
 
 from processors.cases.commands import (
     AddFollowUp,
@@ -21,8 +22,9 @@ from processors.cases.commands import (
 )
 from processors.dedup import Deduplicator, NewCase, Related
 from processors.dedup.history import records_for
-from processors.dedup.probe import probe_of
+from processors.dedup.probe import computed_fingerprint, probe_of
 from processors.dedup.resolver import anonymous_key
+from processors.dedup.text import Fingerprint
 from processors.sla.clock import Clock
 from processors.stages.batch import WriteBehind, run_batches
 from processors.stages.output import Output, Outputs
@@ -32,7 +34,15 @@ from schemas.case import case_id_for
 from schemas.events import FollowUpReceived, SubmissionReceived
 
 
-class ForCitizen(StrictModel):
+class Between(StrictModel):
+    """A message between two dedup stages. Unlike the events it carries, it ignores fields it
+    does not know: in a rolling upgrade an older worker's stage reads what a newer one sent
+    (such as `ForPlace.fingerprint`) instead of dead-lettering the submission."""
+
+    model_config = StrictModel.model_config | ConfigDict(extra="ignore")
+
+
+class ForCitizen(Between):
     """Stage A → B: a submission (or follow-up) and the citizen it belongs to."""
 
     citizen_key: str
@@ -40,7 +50,7 @@ class ForCitizen(StrictModel):
     followup: FollowUpReceived | None = None
 
 
-class ForPlace(StrictModel):
+class ForPlace(Between):
     """Stage B → C: a submission that opens a new case, or a command about a case that
     stage C only passes on. Everything stage B has for the case agent goes this way, so a
     merge, a redelivery or a follow-up reaches the agent behind the submission that opens
@@ -51,6 +61,9 @@ class ForPlace(StrictModel):
     case_id: str
     submission: SubmissionReceived | None = None
     forward: Command | None = None
+    # The submission's text fingerprint (`Fingerprint.to_state`) when stage B computed it:
+    # stage C, one partition for every submission, then does not compute it again.
+    fingerprint: dict[str, Any] | None = None
 
 
 class Decisions:
@@ -133,9 +146,18 @@ def register(
             return [to_place(key, case_id, forward=command)]
         assert msg.submission is not None
         s = msg.submission.data
-        decision = stage_b.decide_citizen(key, probe_of(s))
+        probe = probe_of(s)
+        decision = stage_b.decide_citizen(key, probe)
         if isinstance(decision, NewCase):
-            return [to_place(key, decision.case_id, submission=msg.submission)]
+            fingerprint = computed_fingerprint(probe)
+            return [
+                to_place(
+                    key,
+                    decision.case_id,
+                    submission=msg.submission,
+                    fingerprint=fingerprint.to_state() if fingerprint else None,
+                )
+            ]
         [record] = records_for(decision, s)
         join = JoinCase(case_id=decision.case_id, submission=msg.submission, record=record)
         return [to_place(key, join.case_id, forward=join)]
@@ -157,7 +179,8 @@ def register(
         assert msg.submission is not None
         s = msg.submission.data
         new = NewCase(msg.case_id, s.submission_id)
-        decision = stage_c.relate(new, msg.citizen_key, probe_of(s))
+        carried = Fingerprint.from_state(msg.fingerprint) if msg.fingerprint else None
+        decision = stage_c.relate(new, msg.citizen_key, probe_of(s, carried))
         related = decision.links if isinstance(decision, Related) else ()
         opening = OpenCase(case_id=msg.case_id, submission=msg.submission, related=related)
         sends = [topology.command(msg.case_id, encode_command(opening))]
