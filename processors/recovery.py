@@ -24,6 +24,11 @@ So a table holds after a batch exactly what it would hold after the same records
 and no `await` falls between noting an offset and applying its record: a rebalance cannot
 come between them.
 
+For a table of plain JSON in Faust's memory store (ours), a record is applied as an
+`Applied` tuple holding what that store reads of an event, decoded with `json.loads` as
+Faust's JSON codec decodes it, rather than as a Faust message, serializer layers and an
+event; a record that way cannot decide goes Faust's (`applied_json`).
+
 What it leaves to Faust's own path (`take` answers False): a partition the recovery does not
 track, and a table with an `on_changelog_event` callback (that callback is awaited per event;
 ours have none). The consumer calls `take` only while the flow is active, where Faust's
@@ -37,12 +42,14 @@ queued (`standby_buffer_size`), so a standby copy lags less.
 """
 
 import gc
+import json
 from collections.abc import Callable, Sequence
 from time import monotonic
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import faust
 from faust.exceptions import KeyDecodeError, ValueDecodeError
+from faust.stores.memory import Store as MemoryStore
 from faust.tables.manager import TableManager
 from faust.tables.recovery import Recovery
 from faust.types import TP, EventT, Message
@@ -59,6 +66,52 @@ def unseen(records: Sequence[Any], seen: int | None) -> Sequence[Any]:
     if seen is None or not records or records[0].offset > seen:
         return records
     return [r for r in records if r.offset > seen]
+
+
+class RawMessage(NamedTuple):
+    value: bytes | None
+    partition: int
+
+
+class Applied(NamedTuple):
+    """What Faust's memory store reads of a changelog event it applies (faust/stores/memory.py,
+    `_create_batch_iterator`): the decoded key and value, the raw value (None deletes the
+    key) and the partition."""
+
+    key: Any
+    value: Any
+    message: RawMessage
+
+
+def plain_json(table: CollectionT) -> bool:
+    """Whether `table` keeps plain JSON in Faust's memory store (ours do), so that its
+    changelog records can be applied as `Applied` tuples: a record costs a third of a Faust
+    message, its serializer layers and an event (13 µs against 9.5, with 8 µs of JSON)."""
+    schema = table.changelog_topic.schema
+    serializers = table.app.serializers
+    return (
+        type(cast(Any, table).data) is MemoryStore
+        and schema.key_type in (None, str)
+        and schema.value_type is None
+        and (schema.key_serializer or serializers.key_serializer) == "json"
+        and (schema.value_serializer or serializers.value_serializer) == "json"
+    )
+
+
+def applied_json(record: Any) -> Applied | None:
+    """A plain-JSON changelog record as Faust's path would decode it, or None where that path
+    must decide: a key or value that does not decode, a key that is not a string, a value
+    that names a Faust model (`Model._maybe_reconstruct`)."""
+    try:
+        key = json.loads(record.key) if record.key is not None else None
+        value = json.loads(record.value) if record.value is not None else None
+    except ValueError:
+        return None
+    if not (key is None or isinstance(key, str)) or (
+        isinstance(value, dict) and "__faust" in value
+    ):
+        return None
+    return Applied(key, value, RawMessage(record.value, record.partition))
 
 
 class BulkRecovery(Recovery):
@@ -80,6 +133,11 @@ class BulkRecovery(Recovery):
         super()._set_recovery_ended()
         if self._gc_paused:
             self._gc_paused = False
+            # What was recovered lives as long as the tables, and the first collection after
+            # the pause walked all of it to free nothing (0.5 s at 50,000 cases). Frozen, no
+            # collection walks it again; what the tables drop later is still freed by
+            # reference counting (their JSON values make no cycles).
+            gc.freeze()
             gc.enable()
 
     @property
@@ -126,8 +184,14 @@ class BulkRecovery(Recovery):
         allow_empty = schema.allow_empty
         # What `app.create_event` makes, looked up once.
         event = cast(Callable[..., EventT[Any]], app.conf.Event)
-        events = []
+        plain = plain_json(table)
+        events: list[EventT[Any]] = []
         for record in records:
+            if plain:
+                applied = applied_json(record)
+                if applied is not None:
+                    events.append(cast(EventT[Any], applied))
+                    continue
             message = to_message(tp, record)
             try:
                 key = loads_key(key_type, message.key, serializer=key_serializer)
