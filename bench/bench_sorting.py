@@ -45,6 +45,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.harness.procs import cpu_seconds
 from bench.harness.report import Row, emit
 from processors.reading import read_intake
 from processors.stages.topology import internal_topic_name
@@ -158,12 +159,6 @@ async def publish(
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process `pid` so far (/proc/<pid>/stat, fields 14 and 15)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def until_caught_up(

@@ -35,6 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.harness.procs import cpu_seconds
 from bench.harness.report import Row, emit
 
 REPO = Path(__file__).resolve().parents[1]
@@ -222,9 +223,9 @@ def main() -> None:
         # or right after the keyed run's writes (PostgreSQL and Kafka still busy with them).
         for n in range(args.rounds):
             for name, path, keyed in runs[n % len(runs) :] + runs[: n % len(runs)]:
-                cpu = _cpu_seconds(server.pid)
+                cpu = cpu_seconds(server.pid)
                 r = _run_load(port, path, args.seconds, args.connections, keyed)
-                r["cpu_us"] = 1e6 * (_cpu_seconds(server.pid) - cpu) / max(1, r["all_requests"])
+                r["cpu_us"] = 1e6 * (cpu_seconds(server.pid) - cpu) / max(1, r["all_requests"])
                 results[name].append(r)
     finally:
         server.terminate()
@@ -277,11 +278,6 @@ async def _forget_bench_receipts() -> None:
         await conn.execute("delete from web_intake_receipts where client_id = 'bench'")
     finally:
         await conn.close()
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

@@ -107,9 +107,9 @@ def applied_json(record: Any) -> Applied | None:
         value = json.loads(record.value) if record.value is not None else None
     except ValueError:
         return None
-    if not (key is None or isinstance(key, str)) or (
-        isinstance(value, dict) and "__faust" in value
-    ):
+    if key is not None and not isinstance(key, str):
+        return None
+    if isinstance(value, dict) and "__faust" in value:
         return None
     return Applied(key, value, RawMessage(record.value, record.partition))
 
@@ -187,11 +187,10 @@ class BulkRecovery(Recovery):
         plain = plain_json(table)
         events: list[EventT[Any]] = []
         for record in records:
-            if plain:
-                applied = applied_json(record)
-                if applied is not None:
-                    events.append(cast(EventT[Any], applied))
-                    continue
+            applied = applied_json(record) if plain else None
+            if applied is not None:
+                events.append(cast(EventT[Any], applied))
+                continue
             message = to_message(tp, record)
             try:
                 key = loads_key(key_type, message.key, serializer=key_serializer)
